@@ -1,0 +1,108 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "aigw",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "aigw", targets: ["aigw"]),
+        .executable(name: "aigwctl", targets: ["aigwctl"]),
+        .executable(name: "bench", targets: ["bench"]),
+        .library(name: "GatewayClient", targets: ["GatewayClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C bridges. Each C library is imported by exactly one Swift module (protobuf-c: GatewayWire).
+        .systemLibrary(
+            name: "CProtobufC",
+            pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]
+        ),
+        .target(
+            name: "CGatewayProto",
+            dependencies: ["CProtobufC"],
+            path: "Sources/CGatewayProto"
+        ),
+
+        // Domain logic: no NIO, no C library.
+        .target(name: "GatewayCore"),
+
+        // Frames, generated message types and their protobuf-c bridge, status codes.
+        .target(
+            name: "GatewayWire",
+            dependencies: [
+                "GatewayCore", "CGatewayProto", "CProtobufC",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+
+        // Listeners, dispatch, handlers, configuration, lifecycle.
+        .target(
+            name: "GatewayServer",
+            dependencies: [
+                "GatewayCore", "GatewayWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // The Swift client: async/await, many calls multiplexed on one connection.
+        .target(
+            name: "GatewayClient",
+            dependencies: [
+                "GatewayWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "aigw",
+            dependencies: [
+                "GatewayServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "aigwctl",
+            dependencies: [
+                "GatewayClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "bench",
+            dependencies: [
+                "GatewayClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
+        .testTarget(
+            name: "GatewayWireTests",
+            dependencies: ["GatewayWire", "CProtobufC", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(name: "GatewayServerTests", dependencies: ["GatewayServer"]),
+        .testTarget(
+            name: "GatewayEndToEndTests",
+            dependencies: [
+                "GatewayClient", "GatewayWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,79 @@
+import GatewayCore
+import GatewayWire
+import Synchronization
+
+/// The Admin methods that exist in this release: Health and ServerInfo. The rest of the Admin contract answers
+/// UNIMPLEMENTED until its feature lands.
+final class AdminService: Sendable {
+    private let config: ServerConfig
+    private let stats: ServerStats
+    private let clock: any GatewayClock
+    private let startedAtMillis: Int64
+    private let startedMonotonic: UInt64
+    private let instanceID: String
+    private let listeners = Mutex<[BoundListener]>([])
+
+    init(config: ServerConfig, stats: ServerStats, clock: any GatewayClock) {
+        self.config = config
+        self.stats = stats
+        self.clock = clock
+        startedAtMillis = clock.unixMillis()
+        startedMonotonic = clock.monotonicNanos()
+        instanceID = RequestID.generate()
+    }
+
+    func setListeners(_ bound: [BoundListener]) {
+        listeners.withLock { $0 = bound }
+    }
+
+    func register(into router: inout MethodRouter) {
+        router.unary(Aigw_V1_Admin.health) { [self] _, _ in health() }
+        router.unary(Aigw_V1_Admin.serverInfo) { [self] _, _ in serverInfo() }
+    }
+
+    func health() -> Aigw_V1_HealthResponse {
+        var response = Aigw_V1_HealthResponse()
+        response.status = stats.isDraining ? .draining : .serving
+        for listener in listeners.withLock({ $0 }) {
+            var c = Aigw_V1_ComponentHealth()
+            c.name = "listener.\(listener.transport.rawValue)"
+            c.healthy = true
+            c.detail = listener.address
+            response.components.append(c)
+        }
+        var store = Aigw_V1_ComponentHealth()
+        store.name = "store.memory"
+        store.healthy = true
+        store.detail = "embedded in-memory stores"
+        response.components.append(store)
+        return response
+    }
+
+    func serverInfo() -> Aigw_V1_ServerInfoResponse {
+        var info = Aigw_V1_ServerInfoResponse()
+        info.version = AigwVersion.current
+        info.protocolVersion = WireProtocol.version
+        info.instanceId = instanceID
+        info.startedAtUnixMs = startedAtMillis
+        info.uptimeMs = (clock.monotonicNanos() - startedMonotonic) / 1_000_000
+        info.listeners = listeners.withLock { $0 }.map {
+            var l = Aigw_V1_Listener()
+            l.transport = $0.transport.rawValue
+            l.address = $0.address
+            return l
+        }
+        info.storeBackend = "memory"
+        info.providers = [(Aigw_V1_Provider.openai, config.openAI), (.anthropic, config.anthropic)].map { kind, p in
+            var provider = Aigw_V1_ProviderInfo()
+            provider.provider = kind
+            provider.enabled = p.isEnabled
+            provider.baseUrl = p.baseURL
+            return provider
+        }
+        info.openConnections = UInt64(max(0, stats.openConnections))
+        info.inFlightCalls = UInt64(max(0, stats.inFlightCalls))
+        info.maxFrameBytes = UInt32(config.server.maxFrameBytes)
+        info.maxConcurrentCalls = UInt32(config.server.maxConcurrentCalls)
+        return info
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+import Logging
+import Yams
+
+/// Builds a `ServerConfig` from defaults, a YAML file, the environment and flags, in rising precedence.
+///
+/// `keys` is the one table of settings: each names its YAML path, its environment variables, how to parse and how to
+/// print it. Loading rejects unknown keys and bad values with the key's name, `aigw check-config` runs the same code,
+/// and `render` prints the effective configuration with secrets redacted.
+public enum ConfigLoader {
+    public struct Key: Sendable {
+        public let path: String
+        public let env: [String]
+        public let help: String
+        public let secret: Bool
+        let apply: @Sendable (inout ServerConfig, String) throws -> Void
+        let read: @Sendable (ServerConfig) -> String?
+    }
+
+    /// A value that does not parse; the loader adds the key and source.
+    struct ValueError: Error {
+        var message: String
+
+        static func message(of error: any Error) -> String {
+            (error as? ValueError)?.message ?? "\(error)"
+        }
+    }
+
+    public static let keys: [Key] = [
+        Key(path: "server.socket", env: ["AIGW_SOCKET"], help: "Unix socket path; empty disables it",
+            secret: false, apply: { c, v in c.server.socketPath = v }, read: { $0.server.socketPath }),
+        Key(path: "server.tcp", env: ["AIGW_TCP"], help: "TCP host:port; empty disables it", secret: false,
+            apply: { c, v in
+                if !v.isEmpty { _ = try hostPort(v) }
+                c.server.tcp = v
+            }, read: { $0.server.tcp }),
+        Key(path: "server.max_frame_bytes", env: ["AIGW_MAX_FRAME_BYTES"],
+            help: "largest accepted frame, 1024 to 268435456", secret: false,
+            apply: { c, v in c.server.maxFrameBytes = try int(v, 1024...268_435_456) },
+            read: { String($0.server.maxFrameBytes) }),
+        Key(path: "server.max_concurrent_calls", env: ["AIGW_MAX_CONCURRENT_CALLS"],
+            help: "calls in flight per connection, 1 to 1000000", secret: false,
+            apply: { c, v in c.server.maxConcurrentCalls = try int(v, 1...1_000_000) },
+            read: { String($0.server.maxConcurrentCalls) }),
+        Key(path: "server.drain_grace_seconds", env: ["AIGW_DRAIN_GRACE_SECONDS"],
+            help: "how long shutdown waits for in-flight calls", secret: false,
+            apply: { c, v in c.server.drainGraceSeconds = try double(v, 0...3600) },
+            read: { String($0.server.drainGraceSeconds) }),
+        Key(path: "server.admin_token", env: ["AIGW_ADMIN_TOKEN"],
+            help: "token Admin calls must carry; without it Admin is Unix-socket only", secret: true,
+            apply: { c, v in c.server.adminToken = v.isEmpty ? nil : Secret(v) },
+            read: { $0.server.adminToken?.value }),
+        Key(path: "redis.url", env: ["REDIS_URL"], help: "redis://[:password@]host:port/db; unset runs in memory",
+            secret: true, apply: { c, v in
+                guard v.isEmpty || v.hasPrefix("redis://") || v.hasPrefix("rediss://") else {
+                    throw ValueError(message: "expected a redis:// or rediss:// URL")
+                }
+                c.redis.url = v.isEmpty ? nil : Secret(v)
+            }, read: { $0.redis.url?.value }),
+        Key(path: "redis.host", env: ["REDIS_HOST"], help: "Redis host (instead of redis.url)", secret: false,
+            apply: { c, v in c.redis.host = v.isEmpty ? nil : v }, read: { $0.redis.host }),
+        Key(path: "redis.port", env: ["REDIS_PORT"], help: "Redis port, default 6379", secret: false,
+            apply: { c, v in c.redis.port = try int(v, 1...65535) }, read: { $0.redis.port.map(String.init) }),
+        Key(path: "redis.password", env: ["REDIS_PASSWORD"], help: "Redis AUTH password", secret: true,
+            apply: { c, v in c.redis.password = v.isEmpty ? nil : Secret(v) }, read: { $0.redis.password?.value }),
+        Key(path: "redis.db", env: ["REDIS_DB"], help: "Redis database number, default 0", secret: false,
+            apply: { c, v in c.redis.db = try int(v, 0...65535) }, read: { $0.redis.db.map(String.init) }),
+        Key(path: "providers.openai.api_key", env: ["OPENAI_API_KEY"], help: "enables OpenAI", secret: true,
+            apply: { c, v in c.openAI.apiKey = v.isEmpty ? nil : Secret(v) }, read: { $0.openAI.apiKey?.value }),
+        Key(path: "providers.openai.organization", env: ["OPENAI_ORGANIZATION"],
+            help: "sent as the OpenAI-Organization header", secret: false,
+            apply: { c, v in c.openAI.organization = v.isEmpty ? nil : v }, read: { $0.openAI.organization }),
+        Key(path: "providers.openai.base_url", env: ["OPENAI_BASE_URL"],
+            help: "OpenAI or a compatible server", secret: false,
+            apply: { c, v in c.openAI.baseURL = try url(v) }, read: { $0.openAI.baseURL }),
+        Key(path: "providers.anthropic.api_key", env: ["ANTHROPIC_API_KEY"], help: "enables Anthropic",
+            secret: true, apply: { c, v in c.anthropic.apiKey = v.isEmpty ? nil : Secret(v) },
+            read: { $0.anthropic.apiKey?.value }),
+        Key(path: "providers.anthropic.base_url", env: ["ANTHROPIC_BASE_URL"], help: "Anthropic API base URL",
+            secret: false, apply: { c, v in c.anthropic.baseURL = try url(v) }, read: { $0.anthropic.baseURL }),
+        Key(path: "providers.anthropic.version", env: ["ANTHROPIC_VERSION"],
+            help: "the anthropic-version header", secret: false,
+            apply: { c, v in c.anthropic.apiVersion = v }, read: { $0.anthropic.apiVersion }),
+        Key(path: "logging.level", env: ["AIGW_LOG_LEVEL"],
+            help: "trace, debug, info, notice, warning, error or critical", secret: false,
+            apply: { c, v in
+                guard let level = Logger.Level(rawValue: v.lowercased()) else {
+                    throw ValueError(message: "expected one of trace, debug, info, notice, warning, error, critical")
+                }
+                c.logging.level = level
+            }, read: { $0.logging.level.rawValue }),
+        Key(path: "logging.format", env: ["AIGW_LOG_FORMAT"], help: "text (logfmt) or json", secret: false,
+            apply: { c, v in
+                guard ["text", "json"].contains(v) else { throw ValueError(message: "expected text or json") }
+                c.logging.format = v
+            }, read: { $0.logging.format }),
+        Key(path: "debug.methods", env: ["AIGW_DEBUG_METHODS"],
+            help: "serve aigw.v1.Debug (tests and load checks only)", secret: false,
+            apply: { c, v in c.debugMethods = try bool(v) }, read: { String($0.debugMethods) }),
+    ]
+
+    /// Loads the configuration. `overrides` are flag values keyed by YAML path.
+    public static func load(
+        file: String?, environment: [String: String], overrides: [String: String] = [:]
+    ) throws(ConfigError) -> ServerConfig {
+        var config = ServerConfig()
+        if let file {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw ConfigError(key: "-", message: "cannot read the file: \(error.localizedDescription)", source: file)
+            }
+            for (path, value) in try flatten(yaml: text, source: file) {
+                try apply(path, value, to: &config, source: file)
+            }
+        }
+        for key in keys {
+            for name in key.env {
+                guard let value = environment[name] else { continue }
+                do {
+                    try key.apply(&config, value)
+                } catch {
+                    throw ConfigError(key: name, message: ValueError.message(of: error), source: "environment")
+                }
+            }
+        }
+        for (path, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            try apply(path, value, to: &config, source: "flags")
+        }
+        return config
+    }
+
+    /// The effective configuration as YAML, every secret shown as `<redacted>`.
+    public static func render(_ config: ServerConfig) -> String {
+        var lines: [String] = []
+        var section: [String] = []
+        for key in keys {
+            guard let value = key.read(config) else { continue }
+            var parts = key.path.split(separator: ".").map(String.init)
+            let leaf = parts.removeLast()
+            var common = 0
+            while common < min(section.count, parts.count) && section[common] == parts[common] { common += 1 }
+            for depth in common..<parts.count {
+                lines.append(String(repeating: "  ", count: depth) + parts[depth] + ":")
+            }
+            section = parts
+            let shown = key.secret ? "<redacted>" : quote(value)
+            lines.append(String(repeating: "  ", count: parts.count) + "\(leaf): \(shown)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func apply(_ path: String, _ value: String, to config: inout ServerConfig, source: String)
+        throws(ConfigError)
+    {
+        guard let key = keys.first(where: { $0.path == path }) else {
+            var message = "unknown key"
+            if let near = closestKey(to: path) { message += "; did you mean '\(near)'?" }
+            throw ConfigError(key: path, message: message, source: source)
+        }
+        do {
+            try key.apply(&config, value)
+        } catch {
+            throw ConfigError(key: path, message: ValueError.message(of: error), source: source)
+        }
+    }
+
+    /// Turns a YAML document into (dotted path, scalar) pairs, rejecting shapes no key takes.
+    static func flatten(yaml: String, source: String) throws(ConfigError) -> [(String, String)] {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ConfigError(key: "-", message: "not valid YAML: \(error)", source: source)
+        }
+        guard let root else { return [] }
+        guard case .mapping = root else {
+            throw ConfigError(key: "-", message: "the top level must be a mapping of sections", source: source)
+        }
+        var out: [(String, String)] = []
+        func walk(_ node: Node, _ path: String) throws(ConfigError) {
+            switch node {
+            case .mapping(let mapping):
+                for (k, v) in mapping {
+                    guard let name = k.string else {
+                        throw ConfigError(key: path, message: "keys must be strings", source: source)
+                    }
+                    try walk(v, path.isEmpty ? name : "\(path).\(name)")
+                }
+            case .scalar(let scalar):
+                let isNull = scalar.style == .plain && ["", "~", "null"].contains(scalar.string)
+                out.append((path, isNull ? "" : scalar.string))
+            default:
+                throw ConfigError(key: path, message: "expected a single value", source: source)
+            }
+        }
+        try walk(root, "")
+        return out
+    }
+
+    static func closestKey(to path: String) -> String? {
+        let scored = keys.map { ($0.path, editDistance(Array($0.path), Array(path))) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, path.count / 4) else { return nil }
+        return best.0
+    }
+
+    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    private static func quote(_ s: String) -> String {
+        let plain = s.allSatisfy { $0.isLetter || $0.isNumber || "._-/:".contains($0) } && !s.isEmpty
+        return plain ? s : "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    // MARK: Value parsers
+
+    static func int(_ v: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard let n = Int(v.trimmingCharacters(in: .whitespaces)) else {
+            throw ValueError(message: "expected an integer, got '\(v)'")
+        }
+        guard range.contains(n) else {
+            throw ValueError(message: "\(n) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        return n
+    }
+
+    static func double(_ v: String, _ range: ClosedRange<Double>) throws -> Double {
+        guard let n = Double(v.trimmingCharacters(in: .whitespaces)), n.isFinite else {
+            throw ValueError(message: "expected a number, got '\(v)'")
+        }
+        guard range.contains(n) else {
+            throw ValueError(message: "\(n) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        return n
+    }
+
+    static func bool(_ v: String) throws -> Bool {
+        switch v.lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0", "": return false
+        default: throw ValueError(message: "expected true or false, got '\(v)'")
+        }
+    }
+
+    static func url(_ v: String) throws -> String {
+        guard v.hasPrefix("http://") || v.hasPrefix("https://") else {
+            throw ValueError(message: "expected an http:// or https:// URL, got '\(v)'")
+        }
+        return v.hasSuffix("/") ? String(v.dropLast()) : v
+    }
+
+    static func hostPort(_ v: String) throws -> (String, Int) {
+        do {
+            return try GatewayServer.splitHostPort(v)
+        } catch {
+            throw ValueError(message: "expected host:port, got '\(v)'")
+        }
+    }
+}

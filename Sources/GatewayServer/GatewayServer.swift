@@ -1,0 +1,143 @@
+import GatewayCore
+import GatewayWire
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The aigw server: binds the Unix and TCP listeners, serves calls until graceful shutdown, then drains.
+///
+/// It is a `Service`: `run()` returns after a drain triggered by the service group's graceful shutdown (SIGTERM or
+/// SIGINT in `aigw serve`), or throws if a listener cannot bind.
+public final class GatewayServer: Service {
+    private let config: ServerConfig
+    private let logger: Logger
+    private let group: any EventLoopGroup
+    private let stats = ServerStats()
+    private let registry = ConnectionRegistry()
+    private let admin: AdminService
+    private let router: MethodRouter
+    private let onListening: @Sendable ([BoundListener]) -> Void
+
+    /// - Parameter onListening: called once every listener is bound, with the bound addresses.
+    public init(
+        config: ServerConfig,
+        logger: Logger,
+        clock: any GatewayClock = SystemClock(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onListening: @escaping @Sendable ([BoundListener]) -> Void = { _ in }
+    ) {
+        self.config = config
+        self.logger = logger
+        self.group = group
+        self.onListening = onListening
+        admin = AdminService(config: config, stats: stats, clock: clock)
+
+        var contract = Aigw_V1_Gateway.allMethods + Aigw_V1_Admin.allMethods
+        if config.debugMethods { contract += Aigw_V1_Debug.allMethods }
+        let authorizer = AdminAuthorizer(token: config.server.adminToken)
+        var router = MethodRouter(contract: contract, authorize: authorizer.authorize)
+        admin.register(into: &router)
+        if config.debugMethods { DebugService.register(into: &router) }
+        self.router = router
+    }
+
+    public func run() async throws {
+        var channels: [(BoundListener, any Channel)] = []
+        do {
+            if !config.server.socketPath.isEmpty {
+                channels.append(try await bindUnix(config.server.socketPath))
+            }
+            if !config.server.tcp.isEmpty {
+                channels.append(try await bindTCP(config.server.tcp))
+            }
+        } catch {
+            for (_, channel) in channels { try? await channel.close() }
+            throw error
+        }
+        guard !channels.isEmpty else {
+            throw GatewayError(.failedPrecondition, "no listener configured: set server.socket or server.tcp")
+        }
+        let bound = channels.map(\.0)
+        admin.setListeners(bound)
+        logger.info("aigw listening", metadata: [
+            "listeners": "\(bound.map(\.description).joined(separator: " "))",
+            "version": "\(AigwVersion.current)",
+            "store": "memory",
+        ])
+        onListening(bound)
+
+        // Serve until the service group asks us to stop (or the task is cancelled).
+        try? await gracefulShutdown()
+
+        logger.info("draining", metadata: ["connections": "\(registry.count)",
+                                           "grace_seconds": "\(config.server.drainGraceSeconds)"])
+        stats.startDraining()
+        for (_, channel) in channels { try? await channel.close() }
+        if !config.server.socketPath.isEmpty { UnixSocketFile.remove(config.server.socketPath) }
+        await registry.drain(grace: .milliseconds(Int64(config.server.drainGraceSeconds * 1000)))
+        logger.info("stopped")
+    }
+
+    private func bindUnix(_ path: String) async throws -> (BoundListener, any Channel) {
+        try UnixSocketFile.prepare(path)
+        let channel = try await bootstrap(.unix).bind(unixDomainSocketPath: path).get()
+        try UnixSocketFile.restrictMode(path)
+        return (BoundListener(transport: .unix, address: path), channel)
+    }
+
+    private func bindTCP(_ hostPort: String) async throws -> (BoundListener, any Channel) {
+        let (host, port) = try Self.splitHostPort(hostPort)
+        let channel = try await bootstrap(.tcp)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port).get()
+        let actualPort = channel.localAddress?.port ?? port
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return (BoundListener(transport: .tcp, address: "\(shownHost):\(actualPort)"), channel)
+    }
+
+    private func bootstrap(_ transport: Transport) -> ServerBootstrap {
+        let settings = ConnectionHandler.Settings(
+            transport: transport,
+            maxConcurrentCalls: config.server.maxConcurrentCalls,
+            maxFrameBytes: config.server.maxFrameBytes,
+            serverVersion: AigwVersion.current)
+        let router = self.router
+        let stats = self.stats
+        let registry = self.registry
+        var logger = self.logger
+        logger[metadataKey: "transport"] = "\(transport.rawValue)"
+        let connectionLogger = logger
+        var bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    registry.add(channel)
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(FrameDecoder(maxFrameBytes: settings.maxFrameBytes)))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionHandler(router: router, settings: settings, stats: stats, logger: connectionLogger))
+                }
+            }
+        if transport == .tcp {
+            bootstrap = bootstrap.childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+        }
+        return bootstrap
+    }
+
+    /// Splits "host:port" or "[v6]:port".
+    static func splitHostPort(_ s: String) throws -> (String, Int) {
+        guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]),
+              (0...65535).contains(port)
+        else {
+            throw GatewayError(.invalidArgument, "'\(s)' is not host:port", reason: "invalid_address")
+        }
+        var host = String(s[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else {
+            throw GatewayError(.invalidArgument, "'\(s)' has no host", reason: "invalid_address")
+        }
+        return (host, port)
+    }
+}

@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+
+/// Everything aigw is configured with. Defaults live here; `ConfigLoader` fills the struct from a YAML file, the
+/// environment and flags (in rising precedence) and is the single reference of keys (`aigw check-config --keys`).
+public struct ServerConfig: Sendable {
+    public struct Server: Sendable {
+        /// The Unix socket path; empty disables the Unix listener.
+        public var socketPath: String = ServerConfig.defaultSocketPath
+        /// "host:port" for TCP; empty disables the TCP listener.
+        public var tcp: String = "127.0.0.1:7400"
+        public var maxFrameBytes: Int = 4 * 1024 * 1024
+        /// Calls in flight on one connection before extra calls get RESOURCE_EXHAUSTED.
+        public var maxConcurrentCalls: Int = 1024
+        /// How long a drain waits for in-flight calls before cancelling them.
+        public var drainGraceSeconds: Double = 10
+        /// When set, every Admin call must carry it; when empty, Admin is served on the Unix socket only.
+        public var adminToken: Secret?
+    }
+
+    public struct Redis: Sendable {
+        /// redis://[:password@]host:port/db; empty means the embedded in-memory stores.
+        public var url: Secret?
+        public var host: String?
+        public var port: Int?
+        public var password: Secret?
+        public var db: Int?
+
+        /// Whether any Redis setting was given.
+        public var isConfigured: Bool { url != nil || host != nil }
+    }
+
+    public struct Provider: Sendable {
+        public var apiKey: Secret?
+        public var baseURL: String
+        public var organization: String?
+        /// Anthropic's `anthropic-version` header.
+        public var apiVersion: String?
+
+        public var isEnabled: Bool { !(apiKey?.isEmpty ?? true) }
+    }
+
+    public struct Logging: Sendable {
+        public var level: Logger.Level = .info
+        /// "text" (logfmt) or "json".
+        public var format: String = "text"
+    }
+
+    public var server = Server()
+    public var redis = Redis()
+    public var openAI = Provider(baseURL: "https://api.openai.com/v1")
+    public var anthropic = Provider(baseURL: "https://api.anthropic.com/v1", apiVersion: "2023-06-01")
+    public var logging = Logging()
+    /// Serves the `aigw.v1.Debug` methods (sleep, ticks, echo) for tests and load checks.
+    public var debugMethods = false
+
+    public init() {}
+
+    /// `$XDG_RUNTIME_DIR/aigw.sock`, or `/tmp/aigw.sock` without that variable: what server and CLI agree on.
+    public static var defaultSocketPath: String {
+        if let dir = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), !dir.isEmpty {
+            return dir + "/aigw.sock"
+        }
+        return "/tmp/aigw.sock"
+    }
+}

@@ -52,6 +52,14 @@ public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         let reason = detail.map { $0.reason.isEmpty ? "" : " [\($0.reason)]" } ?? ""
-        return "\(code.protoName): \(message)\(reason)"
+        return "\(code.name): \(message)\(reason)"
+    }
+}
+
+extension Aigw_V1_StatusCode {
+    /// The gRPC name, e.g. "UNIMPLEMENTED".
+    public var name: String {
+        let prefix = "STATUS_CODE_"
+        return protoName.hasPrefix(prefix) ? String(protoName.dropFirst(prefix.count)) : protoName
     }
 }

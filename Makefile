@@ -1,0 +1,48 @@
+# aigw: `make run` and `make test` do all set-up on a fresh Debian or Ubuntu machine.
+SHELL := /bin/bash
+SWIFT ?= swift
+PY := .venv/bin/python
+# Extra arguments for `make run`, e.g. make run ARGS="--tcp 127.0.0.1:7401".
+ARGS ?=
+
+.PHONY: all deps build release run test test-swift test-python check-generated generate bench clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: build
+	.build/debug/aigw serve $(ARGS)
+
+## Regenerates the protobuf-c C target, the Swift bridge and the Python modules from proto/.
+generate: deps
+	scripts/generate.sh
+
+## Fails when a generated file differs from what `make generate` would write.
+check-generated: deps
+	@scripts/generate.sh --check
+
+test: deps check-generated build
+	scripts/with-redis.sh $(MAKE) --no-print-directory test-swift test-python
+
+test-swift:
+	AIGW_BIN=$(CURDIR)/.build/debug/aigw AIGWCTL_BIN=$(CURDIR)/.build/debug/aigwctl $(SWIFT) test
+
+test-python:
+	cd clients/python && AIGW_BIN=$(CURDIR)/.build/debug/aigw PYTHONPATH=src ../../$(PY) -m pytest -q
+
+## Release-mode benchmark; writes docs/benchmarks.md.
+bench: deps
+	$(SWIFT) build -c release --product aigw
+	$(SWIFT) build -c release --product bench
+	.build/release/bench --aigw .build/release/aigw --output docs/benchmarks.md
+
+clean:
+	rm -rf .build .venv

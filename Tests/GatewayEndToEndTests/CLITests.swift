@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+/// `aigwctl` and `aigw check-config` as a user runs them.
+@Suite struct CLITests {
+    private func run(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, new in new }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    private var aigwctl: String { ServerProcess.binary("aigwctl", env: "AIGWCTL_BIN") }
+    private var aigw: String { ServerProcess.binary("aigw", env: "AIGW_BIN") }
+
+    @Test func healthAndInfoAsTablesAndJSON() throws {
+        let server = try ServerProcess()
+        let health = try run(aigwctl, ["health", "--socket", server.socketPath])
+        #expect(health.status == 0)
+        #expect(health.stdout.contains("status: SERVING"))
+        #expect(health.stdout.contains("listener.unix"))
+
+        let info = try run(aigwctl, ["info", "--socket", server.socketPath, "--json"])
+        #expect(info.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+        #expect(object["version"] as? String == "0.1.0")
+        #expect(object["storeBackend"] as? String == "memory")
+
+        let table = try run(aigwctl, ["info", "--socket", server.socketPath])
+        #expect(table.stdout.contains("store            memory"))
+        server.terminate()
+    }
+
+    @Test func failuresExitNonZeroWithAMessage() throws {
+        let missing = try run(aigwctl, ["health", "--socket", "/nonexistent/aigw.sock"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("UNAVAILABLE"))
+
+        let server = try ServerProcess()
+        let denied = try run(aigwctl, ["info", "--tcp", "127.0.0.1:\(server.tcpPort)"])
+        #expect(denied.status == 1)
+        #expect(denied.stderr.contains("PERMISSION_DENIED"))
+        server.terminate()
+    }
+
+    @Test func checkConfigNamesTheBadKey() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aigw-cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.yaml")
+        try "server:\n  max_frame_bytes: lots\n".write(to: bad, atomically: true, encoding: .utf8)
+        let result = try run(aigw, ["check-config", "--config", bad.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("server.max_frame_bytes"))
+
+        let good = dir.appendingPathComponent("good.yaml")
+        try "server:\n  tcp: 127.0.0.1:9999\n  admin_token: hunter2\n".write(to: good, atomically: true, encoding: .utf8)
+        let ok = try run(aigw, ["check-config", "--config", good.path, "--print"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("tcp: 127.0.0.1:9999"))
+        #expect(!ok.stdout.contains("hunter2"))
+        #expect(ok.stdout.contains("admin_token: <redacted>"))
+    }
+}

@@ -7,7 +7,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     enum Pending {
-        case unary(CheckedContinuation<[UInt8], any Error>)
+        case unary(UnsafeContinuation<[UInt8], any Error>)
         case stream(AsyncThrowingStream<[UInt8], any Error>.Continuation)
     }
 
@@ -20,6 +20,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private var goAwayReceived = false
     private var closedError: RPCError?
     private var flushScheduled = false
+    /// Writes since the last flush. Flushing every `flushBatch` writes lets the peer start on the first answers while
+    /// later ones are still being produced, instead of both sides taking turns with whole batches.
+    private var unflushedWrites = 0
+    private let flushBatch = 16
 
     init(helloPromise: EventLoopPromise<Aigw_V1_HelloAck>) {
         self.helloPromise = helloPromise
@@ -153,15 +157,26 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         writeBytes(out)
     }
 
+    /// Writes and flushes after this loop tick, or at once when a batch is full (see `flushBatch`).
     private func writeBytes(_ bytes: ByteBuffer) {
         guard let context else { return }
         context.write(wrapOutboundOut(bytes), promise: nil)
+        unflushedWrites += 1
+        if unflushedWrites >= flushBatch {
+            unflushedWrites = 0
+            context.flush()
+            return
+        }
         guard !flushScheduled else { return }
         flushScheduled = true
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.eventLoop.execute {
-            handler.value.flushScheduled = false
-            handler.value.context?.flush()
+            let this = handler.value
+            this.flushScheduled = false
+            if this.unflushedWrites > 0 {
+                this.unflushedWrites = 0
+                this.context?.flush()
+            }
         }
     }
 }

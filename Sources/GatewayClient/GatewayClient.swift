@@ -18,12 +18,17 @@ public final class GatewayClient: Sendable {
     private let token: String?
     private let nextCallID = Atomic<UInt64>(1)
 
+    /// Runs tasks on this connection's event loop. Callers that make many small calls can prefer it
+    /// (`Task(executorPreference: client.taskExecutor)`) so their calls cost no thread hops.
+    public let taskExecutor: EventLoopTaskExecutor
+
     private init(target: GatewayTarget, channel: any Channel, handler: NIOLoopBound<ClientConnectionHandler>,
                  ack: Aigw_V1_HelloAck, token: String?) {
         self.target = target
         self.channel = channel
         self.handler = handler
         self.token = token
+        taskExecutor = EventLoopTaskExecutor(channel.eventLoop)
         serverVersion = ack.serverVersion
         maxFrameBytes = Int(ack.maxFrameBytes)
         maxConcurrentCalls = Int(ack.maxConcurrentCalls)
@@ -127,8 +132,12 @@ public final class GatewayClient: Sendable {
         let timer = watchdog(callID, options)
         defer { timer?.cancel() }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                loop.execute { handler.value.start(callID, request, .unary(continuation)) }
+            try await withUnsafeThrowingContinuation { continuation in
+                if loop.inEventLoop {
+                    handler.value.start(callID, request, .unary(continuation))
+                } else {
+                    loop.execute { handler.value.start(callID, request, .unary(continuation)) }
+                }
             }
         } onCancel: {
             loop.execute { handler.value.cancel(callID, with: CancellationError()) }

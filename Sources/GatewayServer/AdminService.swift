@@ -12,6 +12,8 @@ final class AdminService: Sendable {
     private let startedMonotonic: UInt64
     private let instanceID: String
     private let listeners = Mutex<[BoundListener]>([])
+    /// Health's per-listener components, built once the listeners are bound: they do not change afterwards.
+    private let staticComponents = Mutex<[Aigw_V1_ComponentHealth]>([])
 
     init(config: ServerConfig, stats: ServerStats, clock: any GatewayClock) {
         self.config = config
@@ -19,11 +21,24 @@ final class AdminService: Sendable {
         self.clock = clock
         startedAtMillis = clock.unixMillis()
         startedMonotonic = clock.monotonicNanos()
-        instanceID = RequestID.generate()
+        instanceID = RequestID.random()
     }
 
     func setListeners(_ bound: [BoundListener]) {
         listeners.withLock { $0 = bound }
+        var components = bound.map { listener in
+            var c = Aigw_V1_ComponentHealth()
+            c.name = "listener.\(listener.transport.rawValue)"
+            c.healthy = true
+            c.detail = listener.address
+            return c
+        }
+        var store = Aigw_V1_ComponentHealth()
+        store.name = "store.memory"
+        store.healthy = true
+        store.detail = "embedded in-memory stores"
+        components.append(store)
+        staticComponents.withLock { $0 = components }
     }
 
     func register(into router: inout MethodRouter) {
@@ -34,18 +49,7 @@ final class AdminService: Sendable {
     func health() -> Aigw_V1_HealthResponse {
         var response = Aigw_V1_HealthResponse()
         response.status = stats.isDraining ? .draining : .serving
-        for listener in listeners.withLock({ $0 }) {
-            var c = Aigw_V1_ComponentHealth()
-            c.name = "listener.\(listener.transport.rawValue)"
-            c.healthy = true
-            c.detail = listener.address
-            response.components.append(c)
-        }
-        var store = Aigw_V1_ComponentHealth()
-        store.name = "store.memory"
-        store.healthy = true
-        store.detail = "embedded in-memory stores"
-        response.components.append(store)
+        response.components = staticComponents.withLock { $0 }
         return response
     }
 

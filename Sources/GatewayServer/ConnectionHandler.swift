@@ -40,6 +40,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var highestCallID: UInt64 = 0
     private var context: ChannelHandlerContext?
     private var flushScheduled = false
+    /// Writes since the last flush. Flushing every `flushBatch` writes lets the peer start on the first answers while
+    /// later ones are still being produced, instead of both sides taking turns with whole batches.
+    private var unflushedWrites = 0
+    private let flushBatch = 16
+    /// Runs this connection's handlers on its event loop (see `EventLoopTaskExecutor`).
+    private var executor: EventLoopTaskExecutor!
 
     init(router: MethodRouter, settings: Settings, stats: ServerStats, logger: Logger) {
         self.router = router
@@ -50,6 +56,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        executor = EventLoopTaskExecutor(context.eventLoop)
         stats.connectionOpened()
     }
 
@@ -175,16 +182,12 @@ final class ConnectionHandler: ChannelInboundHandler {
                        _ request: Aigw_V1_Request) {
         guard let context else { return }
         let metadata = request.metadata ?? Aigw_V1_Metadata()
-        let requestID = metadata.requestId.isEmpty ? RequestID.generate() : metadata.requestId
-        var logger = self.logger
-        logger[metadataKey: "rpc.method"] = "\(method.path)"
-        logger[metadataKey: "request.id"] = "\(requestID)"
         // Cap absurd deadlines instead of overflowing: a day is "no deadline" for any RPC.
         let timeoutMs = min(metadata.timeoutMs, 86_400_000)
         let deadline = timeoutMs > 0 ? ContinuousClock.now + .milliseconds(Int64(timeoutMs)) : nil
         let callContext = CallContext(
-            method: method, requestID: requestID, transport: settings.transport, authToken: metadata.authToken,
-            deadline: deadline, logger: logger)
+            method: method, clientRequestID: metadata.requestId, sequence: RequestID.next(), transport: settings.transport, authToken: metadata.authToken,
+            deadline: deadline, baseLogger: logger)
 
         let loop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: loop)
@@ -193,7 +196,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         stats.callStarted()
         let job = CallJob(callID: callID, invoke: invoke, payload: payload, context: callContext, handler: handler,
                           loop: loop, stats: stats)
-        let task = Task { await job.run() }
+        let task = Task(executorPreference: executor) { await job.run() }
         var call = Call(task: task)
         if timeoutMs > 0 {
             call.deadlineTimer = loop.scheduleTask(in: .milliseconds(Int64(timeoutMs))) {
@@ -325,15 +328,26 @@ final class ConnectionHandler: ChannelInboundHandler {
         scheduleFlush()
     }
 
-    /// Flushes once after everything already queued on the loop has run, batching this tick's writes.
+    /// Flushes after everything already queued on the loop has run, batching this tick's writes, or at once when a
+    /// batch is full.
     private func scheduleFlush() {
-        guard !flushScheduled, let context else { return }
+        guard let context else { return }
+        unflushedWrites += 1
+        if unflushedWrites >= flushBatch {
+            unflushedWrites = 0
+            context.flush()
+            return
+        }
+        guard !flushScheduled else { return }
         flushScheduled = true
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.eventLoop.execute {
             let this = handler.value
             this.flushScheduled = false
-            this.context?.flush()
+            if this.unflushedWrites > 0 {
+                this.unflushedWrites = 0
+                this.context?.flush()
+            }
         }
     }
 }
@@ -368,6 +382,10 @@ private struct CallJob: Sendable {
         }
         let frame = out
         let (handler, callID) = (self.handler, self.callID)
-        loop.execute { handler.value.finish(callID, frame) }
+        if loop.inEventLoop {
+            handler.value.finish(callID, frame)
+        } else {
+            loop.execute { handler.value.finish(callID, frame) }
+        }
     }
 }

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CGatewayProto
 import CProtobufC
 
 /// The allocator that both directions of the protobuf-c bridge use.
@@ -36,6 +37,7 @@ public final class ProtoAllocator: @unchecked Sendable {
         free: { _, pointer in free(pointer) }
     )
 
+    @usableFromInline
     func raw(_ size: Int) -> UnsafeMutableRawPointer {
         guard let p = c.pointee.alloc(c.pointee.allocator_data, max(size, 1)) else {
             fatalError("protobuf bridge: out of memory allocating \(size) bytes")
@@ -44,6 +46,7 @@ public final class ProtoAllocator: @unchecked Sendable {
     }
 
     /// Allocates a C message, runs its generated `__init`, then lets `fill` set its fields.
+    @inlinable
     public func message<T>(
         _ type: T.Type,
         _ initialize: (UnsafeMutablePointer<T>) -> Void,
@@ -56,6 +59,7 @@ public final class ProtoAllocator: @unchecked Sendable {
     }
 
     /// A NUL-terminated copy of `s`, as protobuf-c expects string fields to be.
+    @inlinable
     public func string(_ s: String) -> UnsafeMutablePointer<CChar> {
         var s = s
         return s.withUTF8 { utf8 in
@@ -69,6 +73,7 @@ public final class ProtoAllocator: @unchecked Sendable {
     }
 
     /// A copy of `bytes`; empty data is represented by a NULL pointer, as protobuf-c does.
+    @inlinable
     public func bytes(_ bytes: [UInt8]) -> ProtobufCBinaryData {
         guard !bytes.isEmpty else { return ProtobufCBinaryData(len: 0, data: nil) }
         let p = raw(bytes.count).bindMemory(to: UInt8.self, capacity: bytes.count)
@@ -77,6 +82,7 @@ public final class ProtoAllocator: @unchecked Sendable {
     }
 
     /// A C array holding `convert` of each element, with its count, for a repeated field.
+    @inlinable
     public func array<S, C>(_ values: [S], _ convert: (S) -> C) -> (Int, UnsafeMutablePointer<C>?) {
         guard !values.isEmpty else { return (0, nil) }
         let p = raw(MemoryLayout<C>.stride * values.count).bindMemory(to: C.self, capacity: values.count)

@@ -1,3 +1,4 @@
+import CGatewayProto
 import CProtobufC
 
 /// Reading helpers for the generated bridge: C values out of an unpacked protobuf-c message.

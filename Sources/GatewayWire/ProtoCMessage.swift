@@ -18,6 +18,12 @@ public struct ProtoDecodingError: Error, Hashable, Sendable, CustomStringConvert
     public var typeName: String
     public var byteCount: Int
 
+    @inlinable
+    public init(typeName: String, byteCount: Int) {
+        self.typeName = typeName
+        self.byteCount = byteCount
+    }
+
     public var description: String {
         "malformed \(typeName) (\(byteCount) bytes)"
     }
@@ -25,6 +31,7 @@ public struct ProtoDecodingError: Error, Hashable, Sendable, CustomStringConvert
 
 extension ProtoCMessage {
     /// Decodes protobuf bytes.
+    @inlinable
     public init(serializedBytes bytes: UnsafeRawBufferPointer, allocator: ProtoAllocator = .system) throws(ProtoDecodingError) {
         guard let m = Self.cUnpack(allocator, bytes) else {
             throw ProtoDecodingError(typeName: String(describing: Self.self), byteCount: bytes.count)
@@ -34,6 +41,7 @@ extension ProtoCMessage {
     }
 
     /// Decodes protobuf bytes.
+    @inlinable
     public init(serializedBytes bytes: [UInt8], allocator: ProtoAllocator = .system) throws(ProtoDecodingError) {
         let decoded = bytes.withUnsafeBytes { raw in try? Self(serializedBytes: raw, allocator: allocator) }
         guard let decoded else {
@@ -44,6 +52,7 @@ extension ProtoCMessage {
 
     /// The encoded size and a writer that packs into a buffer of at least that size. The C tree lives until
     /// `body` returns, so callers can size a buffer first and pack straight into it.
+    @inlinable
     public func withPacker<R>(
         allocator: ProtoAllocator = .system,
         _ body: (_ size: Int, _ pack: (UnsafeMutablePointer<UInt8>) -> Int) throws -> R
@@ -55,6 +64,7 @@ extension ProtoCMessage {
     }
 
     /// Encodes to protobuf bytes.
+    @inlinable
     public func serializedBytes(allocator: ProtoAllocator = .system) -> [UInt8] {
         withPacker(allocator: allocator) { size, pack in
             [UInt8](unsafeUninitializedCapacity: size) { buffer, count in

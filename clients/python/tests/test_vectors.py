@@ -83,7 +83,9 @@ def expected_frames() -> Dict[str, Frame]:
         "status_unimplemented": Frame(
             call_id=7, status=Status(code=frame_pb2.STATUS_CODE_UNIMPLEMENTED, message="unknown method")
         ),
-        "stream_item_tick": Frame(call_id=3, stream_item=StreamItem(payload=debug_pb2.Tick(index=2).SerializeToString())),
+        "stream_item_tick": Frame(
+            call_id=3, stream_item=StreamItem(payload=debug_pb2.Tick(index=2).SerializeToString())
+        ),
         "status_ok": Frame(call_id=3, status=Status()),
         "cancel": Frame(call_id=3, cancel=Cancel()),
         "ping": Frame(call_id=0, ping=Ping(nonce=42)),
@@ -107,8 +109,10 @@ EXPECTED = expected_frames()
 def test_every_vector_has_an_expected_frame_and_vice_versa() -> None:
     in_doc = {name for name, _ in VECTORS}
     in_test = set(EXPECTED)
-    assert in_doc - in_test == set(), f"vectors in protocol.md without an expected frame here: {sorted(in_doc - in_test)}"
-    assert in_test - in_doc == set(), f"expected frames here without a vector in protocol.md: {sorted(in_test - in_doc)}"
+    missing_here = sorted(in_doc - in_test)
+    missing_in_doc = sorted(in_test - in_doc)
+    assert not missing_here, f"vectors in protocol.md without an expected frame in this test: {missing_here}"
+    assert not missing_in_doc, f"expected frames in this test without a vector in protocol.md: {missing_in_doc}"
 
 
 def test_payloads_match_the_doc() -> None:

@@ -173,6 +173,19 @@ class _PendingPing:
         self.answered = False
 
 
+class _CancelIfInFlight:
+    """A request, queued from a finalizer, for the writer thread to cancel ``call`` if it is still in flight."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, call: _Call) -> None:
+        self.call = call
+
+
+#: What the writer thread takes from its queue: encoded frames, deferred cancels, and None to stop.
+_Outgoing = Union[bytes, _CancelIfInFlight]
+
+
 class _ProtocolViolation(Exception):
     """The server sent something the protocol does not allow; the connection is closed."""
 
@@ -260,8 +273,12 @@ class ResponseStream(Generic[T]):
         self.close()
 
     def __del__(self) -> None:
+        # A finalizer may run in any thread at any allocation, even one holding the client's lock, so it must not
+        # take that lock: it only marks the stream finished and leaves the cancel to the writer thread.
         try:
-            self.close()
+            if not self._finished:
+                self._finished = True
+                self._client._abandon_from_finalizer(self._call)
         except Exception:  # pragma: no cover - interpreter shutdown
             pass
 
@@ -307,7 +324,7 @@ class Client:
         self._closed = False
         self._close_message = ""
         self._go_away: Optional[GoAway] = None
-        self._send_queue: "queue.SimpleQueue[Optional[bytes]]" = queue.SimpleQueue()
+        self._send_queue: "queue.SimpleQueue[Optional[_Outgoing]]" = queue.SimpleQueue()
         self._frames = FrameReader(DEFAULT_MAX_FRAME_BYTES)
 
         self.protocol_version = 0
@@ -423,7 +440,9 @@ class Client:
             ) from exc
         except FrameError as exc:
             raise RPCError(
-                frame_pb2.STATUS_CODE_INTERNAL, f"bad frame during the handshake: {exc}", reason=REASON_PROTOCOL_VIOLATION
+                frame_pb2.STATUS_CODE_INTERNAL,
+                f"bad frame during the handshake: {exc}",
+                reason=REASON_PROTOCOL_VIOLATION,
             ) from exc
         except OSError as exc:
             raise RPCError(
@@ -697,6 +716,14 @@ class Client:
             call.abandoned = True
             self._send_queue.put(encode_frame(Frame(call_id=call.call_id, cancel=Cancel())))
 
+    def _abandon_from_finalizer(self, call: _Call) -> None:
+        """:meth:`_abandon` for ``__del__``: queue the decision for the writer thread instead of taking the lock.
+
+        ``SimpleQueue.put`` is documented as safe to call from finalizers; the writer re-checks under the lock
+        whether the call is still in flight before sending Cancel.
+        """
+        self._send_queue.put(_CancelIfInFlight(call))
+
     def _raise_if_closed_locked(self) -> None:
         if self._closed:
             raise RPCError(
@@ -788,27 +815,35 @@ class Client:
         """Writer thread: send queued frames in order, several per syscall when they pile up."""
         try:
             while True:
-                data = self._send_queue.get()
-                if data is None:
+                item = self._send_queue.get()
+                if item is None:
                     return
-                batch = [data]
-                size = len(data)
+                batch = [self._outgoing_bytes(item)]
+                size = len(batch[0])
                 stop = False
                 while size < _COALESCE_BYTES:
                     try:
-                        more = self._send_queue.get_nowait()
+                        item = self._send_queue.get_nowait()
                     except queue.Empty:
                         break
-                    if more is None:
+                    if item is None:
                         stop = True
                         break
-                    batch.append(more)
-                    size += len(more)
-                self._sock.sendall(b"".join(batch) if len(batch) > 1 else data)
+                    batch.append(self._outgoing_bytes(item))
+                    size += len(batch[-1])
+                self._sock.sendall(b"".join(batch) if len(batch) > 1 else batch[0])
                 if stop:
                     return
         except OSError as exc:
             self._connection_lost(f"connection error while sending: {exc}")
+
+    def _outgoing_bytes(self, item: _Outgoing) -> bytes:
+        if isinstance(item, _CancelIfInFlight):
+            with self._lock:
+                in_flight = self._calls.get(item.call.call_id) is item.call
+                item.call.abandoned = True
+            return encode_frame(Frame(call_id=item.call.call_id, cancel=Cancel())) if in_flight else b""
+        return item
 
     def _connection_lost(self, message: str) -> None:
         """End the connection once: fail waiting calls and pings, stop the writer, wake the reader. Idempotent."""

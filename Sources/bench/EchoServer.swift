@@ -1,0 +1,45 @@
+import GatewayWire
+import NIOCore
+import NIOPosix
+
+/// The baseline: a server that reads length-prefixed frames with the same decoder and socket options as aigw and
+/// writes each one straight back. The gap between it and aigw is the cost of the RPC layer.
+enum EchoServer {
+    final class EchoHandler: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        private var pending = false
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var out = context.channel.allocator.buffer(capacity: 0)
+            out.writeLengthPrefixed(unwrapInboundIn(data))
+            context.write(wrapOutboundOut(out), promise: nil)
+            pending = true
+        }
+
+        func channelReadComplete(context: ChannelHandlerContext) {
+            if pending {
+                pending = false
+                context.flush()
+            }
+        }
+    }
+
+    static func start(unixPath: String) async throws -> (any Channel, any Channel) {
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(EchoHandler())
+                    if channel.localAddress?.protocol != .unix {
+                        try channel.syncOptions?.setOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                    }
+                }
+            }
+        let unix = try await bootstrap.bind(unixDomainSocketPath: unixPath, cleanupExistingSocketFile: true).get()
+        let tcp = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        return (unix, tcp)
+    }
+}

@@ -270,7 +270,7 @@ class Gen:
         out.append("")
 
         # To C.
-        out.append(f"    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<{cname}> {{")
+        out.append(f"    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<{cname}> {{")
         out.append(f"        a.message({cname}.self, {cfn}__init) {{ m in")
         for f in plain:
             sf = ident(lower_camel(f.name))
@@ -295,12 +295,12 @@ class Gen:
         out.append("        }")
         out.append("    }")
         out.append("")
-        out.append(f"    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> "
+        out.append(f"    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> "
                    f"UnsafeMutablePointer<{cname}>? {{")
         out.append(f"        {cfn}__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))")
         out.append("    }")
         out.append("")
-        out.append(f"    public static func cFree(_ m: UnsafeMutablePointer<{cname}>, _ a: ProtoAllocator) {{")
+        out.append(f"    public static func cFree(_ m: UnsafeMutablePointer<{cname}>, _ a: CAllocator) {{")
         out.append(f"        {cfn}__free_unpacked(m, a.c)")
         out.append("    }")
         out.append("")

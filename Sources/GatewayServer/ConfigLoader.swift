@@ -218,7 +218,9 @@ public enum ConfigLoader {
     }
 
     private static func quote(_ s: String) -> String {
+        // "null" would load back as no value and a lone "-" as a sequence entry, so those are quoted too.
         let plain = s.allSatisfy { $0.isLetter || $0.isNumber || "._-/:".contains($0) } && !s.isEmpty
+            && s != "null" && !s.hasPrefix("-")
         return plain ? s : "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 

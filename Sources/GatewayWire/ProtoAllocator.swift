@@ -8,11 +8,12 @@ import Darwin
 import CGatewayProto
 import CProtobufC
 
-/// The allocator that both directions of the protobuf-c bridge use.
+/// An allocator for the protobuf-c bridge that tests and special cases can supply.
 ///
-/// Swift builds a protobuf-c message tree with this allocator before packing, and frees the whole tree with
-/// protobuf-c's own `free_unpacked` through the same allocator. Unpacked messages are freed the same way. Because
-/// every allocation goes through one place, tests can swap in a counting allocator and prove the bridge leaks nothing.
+/// By default the bridge builds and unpacks messages in a `ProtoArena`, which frees everything at once. Given a
+/// `ProtoAllocator` instead, encoding builds the C tree with it and frees the tree through protobuf-c's own
+/// `free_unpacked`, and decoding frees the same way, so a counting allocator proves the generated code frees every
+/// node it allocates.
 public final class ProtoAllocator: @unchecked Sendable {
     /// The C allocator handed to protobuf-c. Its address is stable for the allocator's lifetime.
     public let c: UnsafeMutablePointer<ProtobufCAllocator>
@@ -36,6 +37,20 @@ public final class ProtoAllocator: @unchecked Sendable {
         alloc: { _, size in malloc(size) },
         free: { _, pointer in free(pointer) }
     )
+
+    /// The handle the generated code allocates through.
+    @inlinable
+    public var handle: CAllocator { CAllocator(c) }
+}
+
+/// A non-owning handle to a protobuf-c allocator, with the helpers the generated bridge uses to build C messages.
+public struct CAllocator: @unchecked Sendable {
+    public let c: UnsafeMutablePointer<ProtobufCAllocator>
+
+    @inlinable
+    public init(_ c: UnsafeMutablePointer<ProtobufCAllocator>) {
+        self.c = c
+    }
 
     @usableFromInline
     func raw(_ size: Int) -> UnsafeMutableRawPointer {

@@ -58,10 +58,10 @@ import Testing
         let server = try ServerProcess()
         let client = try await server.client()
         let sleep = sleepRequest(ms: 6_000)
-        let slowFinished = Atomic<Bool>(false)
+        let slowFinished = Flag()
         let slow = Task {
             let response = try await client.call(Aigw_V1_Debug.sleep, sleep)
-            slowFinished.store(true, ordering: .sequentiallyConsistent)
+            slowFinished.set()
             return response
         }
         let echoed = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -79,7 +79,8 @@ import Testing
         }
         #expect(echoed == 1000)
         // All 1,000 were answered while the slow call on the same connection was still running.
-        #expect(!slowFinished.load(ordering: .sequentiallyConsistent))
+        let finishedFirst = slowFinished.isSet
+        #expect(!finishedFirst)
         #expect(try await slow.value.sleptMs >= 6_000)
         server.terminate()
     }
@@ -155,4 +156,11 @@ func sleepRequest(ms: UInt64) -> Aigw_V1_SleepRequest {
     var request = Aigw_V1_SleepRequest()
     request.durationMs = ms
     return request
+}
+
+/// A flag set from one task and read from another.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .sequentiallyConsistent) }
+    var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
 }

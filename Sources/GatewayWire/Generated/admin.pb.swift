@@ -125,16 +125,16 @@ extension Aigw_V1_HealthRequest: ProtoCMessage {
         self.init()
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__HealthRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__HealthRequest> {
         a.message(Aigw__V1__HealthRequest.self, aigw__v1__health_request__init) { m in
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__HealthRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__HealthRequest>? {
         aigw__v1__health_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__HealthRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__HealthRequest>, _ a: CAllocator) {
         aigw__v1__health_request__free_unpacked(m, a.c)
     }
 
@@ -172,7 +172,7 @@ extension Aigw_V1_ComponentHealth: ProtoCMessage {
         self.detail = ProtoC.string(m.pointee.detail)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ComponentHealth> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ComponentHealth> {
         a.message(Aigw__V1__ComponentHealth.self, aigw__v1__component_health__init) { m in
             m.pointee.name = a.string(self.name)
             m.pointee.healthy = self.healthy ? 1 : 0
@@ -180,11 +180,11 @@ extension Aigw_V1_ComponentHealth: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ComponentHealth>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ComponentHealth>? {
         aigw__v1__component_health__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ComponentHealth>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ComponentHealth>, _ a: CAllocator) {
         aigw__v1__component_health__free_unpacked(m, a.c)
     }
 
@@ -229,18 +229,18 @@ extension Aigw_V1_HealthResponse: ProtoCMessage {
         self.components = ProtoC.array(m.pointee.components, m.pointee.n_components) { Aigw_V1_ComponentHealth(c: $0!) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__HealthResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__HealthResponse> {
         a.message(Aigw__V1__HealthResponse.self, aigw__v1__health_response__init) { m in
             m.pointee.status = Aigw__V1__ServingStatus(rawValue: .init(truncatingIfNeeded: self.status.rawValue))
             (m.pointee.n_components, m.pointee.components) = a.array(self.components) { v in v.cMessage(a) }
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__HealthResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__HealthResponse>? {
         aigw__v1__health_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__HealthResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__HealthResponse>, _ a: CAllocator) {
         aigw__v1__health_response__free_unpacked(m, a.c)
     }
 
@@ -279,16 +279,16 @@ extension Aigw_V1_ServerInfoRequest: ProtoCMessage {
         self.init()
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ServerInfoRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ServerInfoRequest> {
         a.message(Aigw__V1__ServerInfoRequest.self, aigw__v1__server_info_request__init) { m in
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ServerInfoRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ServerInfoRequest>? {
         aigw__v1__server_info_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ServerInfoRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ServerInfoRequest>, _ a: CAllocator) {
         aigw__v1__server_info_request__free_unpacked(m, a.c)
     }
 
@@ -324,18 +324,18 @@ extension Aigw_V1_Listener: ProtoCMessage {
         self.address = ProtoC.string(m.pointee.address)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Listener> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Listener> {
         a.message(Aigw__V1__Listener.self, aigw__v1__listener__init) { m in
             m.pointee.transport = a.string(self.transport)
             m.pointee.address = a.string(self.address)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Listener>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Listener>? {
         aigw__v1__listener__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Listener>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Listener>, _ a: CAllocator) {
         aigw__v1__listener__free_unpacked(m, a.c)
     }
 
@@ -380,7 +380,7 @@ extension Aigw_V1_ProviderInfo: ProtoCMessage {
         self.baseUrl = ProtoC.string(m.pointee.base_url)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ProviderInfo> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ProviderInfo> {
         a.message(Aigw__V1__ProviderInfo.self, aigw__v1__provider_info__init) { m in
             m.pointee.provider = Aigw__V1__Provider(rawValue: .init(truncatingIfNeeded: self.provider.rawValue))
             m.pointee.enabled = self.enabled ? 1 : 0
@@ -388,11 +388,11 @@ extension Aigw_V1_ProviderInfo: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ProviderInfo>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ProviderInfo>? {
         aigw__v1__provider_info__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ProviderInfo>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ProviderInfo>, _ a: CAllocator) {
         aigw__v1__provider_info__free_unpacked(m, a.c)
     }
 
@@ -457,7 +457,7 @@ extension Aigw_V1_ServerInfoResponse: ProtoCMessage {
         self.maxConcurrentCalls = m.pointee.max_concurrent_calls
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ServerInfoResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ServerInfoResponse> {
         a.message(Aigw__V1__ServerInfoResponse.self, aigw__v1__server_info_response__init) { m in
             m.pointee.version = a.string(self.version)
             m.pointee.protocol_version = self.protocolVersion
@@ -474,11 +474,11 @@ extension Aigw_V1_ServerInfoResponse: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ServerInfoResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ServerInfoResponse>? {
         aigw__v1__server_info_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ServerInfoResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ServerInfoResponse>, _ a: CAllocator) {
         aigw__v1__server_info_response__free_unpacked(m, a.c)
     }
 
@@ -547,7 +547,7 @@ extension Aigw_V1_UsageTotals: ProtoCMessage {
         self.cacheHits = m.pointee.cache_hits
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__UsageTotals> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__UsageTotals> {
         a.message(Aigw__V1__UsageTotals.self, aigw__v1__usage_totals__init) { m in
             m.pointee.key = a.string(self.key)
             m.pointee.requests = self.requests
@@ -557,11 +557,11 @@ extension Aigw_V1_UsageTotals: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__UsageTotals>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__UsageTotals>? {
         aigw__v1__usage_totals__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__UsageTotals>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__UsageTotals>, _ a: CAllocator) {
         aigw__v1__usage_totals__free_unpacked(m, a.c)
     }
 
@@ -614,7 +614,7 @@ extension Aigw_V1_GetUsageRequest: ProtoCMessage {
         self.orgId = ProtoC.string(m.pointee.org_id)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetUsageRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetUsageRequest> {
         a.message(Aigw__V1__GetUsageRequest.self, aigw__v1__get_usage_request__init) { m in
             m.pointee.period = Aigw__V1__Period(rawValue: .init(truncatingIfNeeded: self.period.rawValue))
             m.pointee.date = a.string(self.date)
@@ -623,11 +623,11 @@ extension Aigw_V1_GetUsageRequest: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetUsageRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetUsageRequest>? {
         aigw__v1__get_usage_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetUsageRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetUsageRequest>, _ a: CAllocator) {
         aigw__v1__get_usage_request__free_unpacked(m, a.c)
     }
 
@@ -682,7 +682,7 @@ extension Aigw_V1_GetUsageResponse: ProtoCMessage {
         self.byEndpoint = ProtoC.array(m.pointee.by_endpoint, m.pointee.n_by_endpoint) { Aigw_V1_UsageTotals(c: $0!) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetUsageResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetUsageResponse> {
         a.message(Aigw__V1__GetUsageResponse.self, aigw__v1__get_usage_response__init) { m in
             m.pointee.period_start = a.string(self.periodStart)
             m.pointee.period_end = a.string(self.periodEnd)
@@ -693,11 +693,11 @@ extension Aigw_V1_GetUsageResponse: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetUsageResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetUsageResponse>? {
         aigw__v1__get_usage_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetUsageResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetUsageResponse>, _ a: CAllocator) {
         aigw__v1__get_usage_response__free_unpacked(m, a.c)
     }
 
@@ -754,7 +754,7 @@ extension Aigw_V1_GetCostsRequest: ProtoCMessage {
         self.topN = m.pointee.top_n
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetCostsRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetCostsRequest> {
         a.message(Aigw__V1__GetCostsRequest.self, aigw__v1__get_costs_request__init) { m in
             m.pointee.start_date = a.string(self.startDate)
             m.pointee.end_date = a.string(self.endDate)
@@ -764,11 +764,11 @@ extension Aigw_V1_GetCostsRequest: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetCostsRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetCostsRequest>? {
         aigw__v1__get_costs_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetCostsRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetCostsRequest>, _ a: CAllocator) {
         aigw__v1__get_costs_request__free_unpacked(m, a.c)
     }
 
@@ -821,7 +821,7 @@ extension Aigw_V1_CostForecast: ProtoCMessage {
         self.projectedNanoUsd = m.pointee.projected_nano_usd
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__CostForecast> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__CostForecast> {
         a.message(Aigw__V1__CostForecast.self, aigw__v1__cost_forecast__init) { m in
             m.pointee.method = a.string(self.method)
             m.pointee.month = a.string(self.month)
@@ -830,11 +830,11 @@ extension Aigw_V1_CostForecast: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CostForecast>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CostForecast>? {
         aigw__v1__cost_forecast__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CostForecast>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CostForecast>, _ a: CAllocator) {
         aigw__v1__cost_forecast__free_unpacked(m, a.c)
     }
 
@@ -887,7 +887,7 @@ extension Aigw_V1_GetCostsResponse: ProtoCMessage {
         self.forecast = m.pointee.forecast.map { Aigw_V1_CostForecast(c: $0) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetCostsResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetCostsResponse> {
         a.message(Aigw__V1__GetCostsResponse.self, aigw__v1__get_costs_response__init) { m in
             (m.pointee.n_daily, m.pointee.daily) = a.array(self.daily) { v in v.cMessage(a) }
             (m.pointee.n_top_users, m.pointee.top_users) = a.array(self.topUsers) { v in v.cMessage(a) }
@@ -897,11 +897,11 @@ extension Aigw_V1_GetCostsResponse: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetCostsResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetCostsResponse>? {
         aigw__v1__get_costs_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetCostsResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetCostsResponse>, _ a: CAllocator) {
         aigw__v1__get_costs_response__free_unpacked(m, a.c)
     }
 
@@ -952,7 +952,7 @@ extension Aigw_V1_GetLimitsRequest: ProtoCMessage {
         self.endpoint = Aigw_V1_Endpoint(rawValue: Int32(truncatingIfNeeded: m.pointee.endpoint.rawValue))
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetLimitsRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetLimitsRequest> {
         a.message(Aigw__V1__GetLimitsRequest.self, aigw__v1__get_limits_request__init) { m in
             m.pointee.user_id = a.string(self.userId)
             m.pointee.org_id = a.string(self.orgId)
@@ -960,11 +960,11 @@ extension Aigw_V1_GetLimitsRequest: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetLimitsRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetLimitsRequest>? {
         aigw__v1__get_limits_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetLimitsRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetLimitsRequest>, _ a: CAllocator) {
         aigw__v1__get_limits_request__free_unpacked(m, a.c)
     }
 
@@ -1007,17 +1007,17 @@ extension Aigw_V1_GetLimitsResponse: ProtoCMessage {
         self.limits = ProtoC.array(m.pointee.limits, m.pointee.n_limits) { Aigw_V1_LimitStatus(c: $0!) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetLimitsResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetLimitsResponse> {
         a.message(Aigw__V1__GetLimitsResponse.self, aigw__v1__get_limits_response__init) { m in
             (m.pointee.n_limits, m.pointee.limits) = a.array(self.limits) { v in v.cMessage(a) }
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetLimitsResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetLimitsResponse>? {
         aigw__v1__get_limits_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetLimitsResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetLimitsResponse>, _ a: CAllocator) {
         aigw__v1__get_limits_response__free_unpacked(m, a.c)
     }
 
@@ -1060,7 +1060,7 @@ extension Aigw_V1_ResetLimitsRequest: ProtoCMessage {
         self.orgId = ProtoC.string(m.pointee.org_id)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ResetLimitsRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ResetLimitsRequest> {
         a.message(Aigw__V1__ResetLimitsRequest.self, aigw__v1__reset_limits_request__init) { m in
             m.pointee.endpoint = Aigw__V1__Endpoint(rawValue: .init(truncatingIfNeeded: self.endpoint.rawValue))
             m.pointee.user_id = a.string(self.userId)
@@ -1068,11 +1068,11 @@ extension Aigw_V1_ResetLimitsRequest: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ResetLimitsRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ResetLimitsRequest>? {
         aigw__v1__reset_limits_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ResetLimitsRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ResetLimitsRequest>, _ a: CAllocator) {
         aigw__v1__reset_limits_request__free_unpacked(m, a.c)
     }
 
@@ -1115,17 +1115,17 @@ extension Aigw_V1_ResetLimitsResponse: ProtoCMessage {
         self.resetCount = m.pointee.reset_count
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ResetLimitsResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ResetLimitsResponse> {
         a.message(Aigw__V1__ResetLimitsResponse.self, aigw__v1__reset_limits_response__init) { m in
             m.pointee.reset_count = self.resetCount
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ResetLimitsResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ResetLimitsResponse>? {
         aigw__v1__reset_limits_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ResetLimitsResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ResetLimitsResponse>, _ a: CAllocator) {
         aigw__v1__reset_limits_response__free_unpacked(m, a.c)
     }
 
@@ -1162,16 +1162,16 @@ extension Aigw_V1_GetConfigRequest: ProtoCMessage {
         self.init()
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetConfigRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetConfigRequest> {
         a.message(Aigw__V1__GetConfigRequest.self, aigw__v1__get_config_request__init) { m in
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetConfigRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetConfigRequest>? {
         aigw__v1__get_config_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetConfigRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetConfigRequest>, _ a: CAllocator) {
         aigw__v1__get_config_request__free_unpacked(m, a.c)
     }
 
@@ -1207,18 +1207,18 @@ extension Aigw_V1_GetConfigResponse: ProtoCMessage {
         self.revision = m.pointee.revision
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetConfigResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetConfigResponse> {
         a.message(Aigw__V1__GetConfigResponse.self, aigw__v1__get_config_response__init) { m in
             m.pointee.yaml = a.string(self.yaml)
             m.pointee.revision = self.revision
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetConfigResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetConfigResponse>? {
         aigw__v1__get_config_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetConfigResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetConfigResponse>, _ a: CAllocator) {
         aigw__v1__get_config_response__free_unpacked(m, a.c)
     }
 
@@ -1263,7 +1263,7 @@ extension Aigw_V1_UpdateConfigRequest: ProtoCMessage {
         self.dryRun = (m.pointee.dry_run != 0)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__UpdateConfigRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__UpdateConfigRequest> {
         a.message(Aigw__V1__UpdateConfigRequest.self, aigw__v1__update_config_request__init) { m in
             m.pointee.yaml_patch = a.string(self.yamlPatch)
             m.pointee.expected_revision = self.expectedRevision
@@ -1271,11 +1271,11 @@ extension Aigw_V1_UpdateConfigRequest: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__UpdateConfigRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__UpdateConfigRequest>? {
         aigw__v1__update_config_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__UpdateConfigRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__UpdateConfigRequest>, _ a: CAllocator) {
         aigw__v1__update_config_request__free_unpacked(m, a.c)
     }
 
@@ -1320,18 +1320,18 @@ extension Aigw_V1_UpdateConfigResponse: ProtoCMessage {
         self.revision = m.pointee.revision
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__UpdateConfigResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__UpdateConfigResponse> {
         a.message(Aigw__V1__UpdateConfigResponse.self, aigw__v1__update_config_response__init) { m in
             m.pointee.yaml = a.string(self.yaml)
             m.pointee.revision = self.revision
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__UpdateConfigResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__UpdateConfigResponse>? {
         aigw__v1__update_config_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__UpdateConfigResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__UpdateConfigResponse>, _ a: CAllocator) {
         aigw__v1__update_config_response__free_unpacked(m, a.c)
     }
 
@@ -1390,7 +1390,7 @@ extension Aigw_V1_BudgetAlert: ProtoCMessage {
         self.spentNanoUsd = m.pointee.spent_nano_usd
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__BudgetAlert> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__BudgetAlert> {
         a.message(Aigw__V1__BudgetAlert.self, aigw__v1__budget_alert__init) { m in
             m.pointee.id = a.string(self.id)
             m.pointee.name = a.string(self.name)
@@ -1405,11 +1405,11 @@ extension Aigw_V1_BudgetAlert: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__BudgetAlert>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__BudgetAlert>? {
         aigw__v1__budget_alert__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__BudgetAlert>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__BudgetAlert>, _ a: CAllocator) {
         aigw__v1__budget_alert__free_unpacked(m, a.c)
     }
 
@@ -1466,17 +1466,17 @@ extension Aigw_V1_CreateBudgetAlertRequest: ProtoCMessage {
         self.alert = m.pointee.alert.map { Aigw_V1_BudgetAlert(c: $0) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__CreateBudgetAlertRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__CreateBudgetAlertRequest> {
         a.message(Aigw__V1__CreateBudgetAlertRequest.self, aigw__v1__create_budget_alert_request__init) { m in
             m.pointee.alert = self.alert.map { v in v.cMessage(a) }
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CreateBudgetAlertRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CreateBudgetAlertRequest>? {
         aigw__v1__create_budget_alert_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CreateBudgetAlertRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CreateBudgetAlertRequest>, _ a: CAllocator) {
         aigw__v1__create_budget_alert_request__free_unpacked(m, a.c)
     }
 
@@ -1517,18 +1517,18 @@ extension Aigw_V1_ListBudgetAlertsRequest: ProtoCMessage {
         self.orgId = ProtoC.string(m.pointee.org_id)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ListBudgetAlertsRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ListBudgetAlertsRequest> {
         a.message(Aigw__V1__ListBudgetAlertsRequest.self, aigw__v1__list_budget_alerts_request__init) { m in
             m.pointee.user_id = a.string(self.userId)
             m.pointee.org_id = a.string(self.orgId)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ListBudgetAlertsRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ListBudgetAlertsRequest>? {
         aigw__v1__list_budget_alerts_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ListBudgetAlertsRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ListBudgetAlertsRequest>, _ a: CAllocator) {
         aigw__v1__list_budget_alerts_request__free_unpacked(m, a.c)
     }
 
@@ -1569,17 +1569,17 @@ extension Aigw_V1_ListBudgetAlertsResponse: ProtoCMessage {
         self.alerts = ProtoC.array(m.pointee.alerts, m.pointee.n_alerts) { Aigw_V1_BudgetAlert(c: $0!) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ListBudgetAlertsResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ListBudgetAlertsResponse> {
         a.message(Aigw__V1__ListBudgetAlertsResponse.self, aigw__v1__list_budget_alerts_response__init) { m in
             (m.pointee.n_alerts, m.pointee.alerts) = a.array(self.alerts) { v in v.cMessage(a) }
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ListBudgetAlertsResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ListBudgetAlertsResponse>? {
         aigw__v1__list_budget_alerts_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ListBudgetAlertsResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ListBudgetAlertsResponse>, _ a: CAllocator) {
         aigw__v1__list_budget_alerts_response__free_unpacked(m, a.c)
     }
 
@@ -1618,17 +1618,17 @@ extension Aigw_V1_UpdateBudgetAlertRequest: ProtoCMessage {
         self.alert = m.pointee.alert.map { Aigw_V1_BudgetAlert(c: $0) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__UpdateBudgetAlertRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__UpdateBudgetAlertRequest> {
         a.message(Aigw__V1__UpdateBudgetAlertRequest.self, aigw__v1__update_budget_alert_request__init) { m in
             m.pointee.alert = self.alert.map { v in v.cMessage(a) }
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__UpdateBudgetAlertRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__UpdateBudgetAlertRequest>? {
         aigw__v1__update_budget_alert_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__UpdateBudgetAlertRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__UpdateBudgetAlertRequest>, _ a: CAllocator) {
         aigw__v1__update_budget_alert_request__free_unpacked(m, a.c)
     }
 
@@ -1667,17 +1667,17 @@ extension Aigw_V1_DeleteBudgetAlertRequest: ProtoCMessage {
         self.id = ProtoC.string(m.pointee.id)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__DeleteBudgetAlertRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__DeleteBudgetAlertRequest> {
         a.message(Aigw__V1__DeleteBudgetAlertRequest.self, aigw__v1__delete_budget_alert_request__init) { m in
             m.pointee.id = a.string(self.id)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__DeleteBudgetAlertRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__DeleteBudgetAlertRequest>? {
         aigw__v1__delete_budget_alert_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__DeleteBudgetAlertRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__DeleteBudgetAlertRequest>, _ a: CAllocator) {
         aigw__v1__delete_budget_alert_request__free_unpacked(m, a.c)
     }
 
@@ -1716,17 +1716,17 @@ extension Aigw_V1_DeleteBudgetAlertResponse: ProtoCMessage {
         self.deleted = (m.pointee.deleted != 0)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__DeleteBudgetAlertResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__DeleteBudgetAlertResponse> {
         a.message(Aigw__V1__DeleteBudgetAlertResponse.self, aigw__v1__delete_budget_alert_response__init) { m in
             m.pointee.deleted = self.deleted ? 1 : 0
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__DeleteBudgetAlertResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__DeleteBudgetAlertResponse>? {
         aigw__v1__delete_budget_alert_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__DeleteBudgetAlertResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__DeleteBudgetAlertResponse>, _ a: CAllocator) {
         aigw__v1__delete_budget_alert_response__free_unpacked(m, a.c)
     }
 
@@ -1767,18 +1767,18 @@ extension Aigw_V1_PriorityDepth: ProtoCMessage {
         self.depth = m.pointee.depth
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__PriorityDepth> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__PriorityDepth> {
         a.message(Aigw__V1__PriorityDepth.self, aigw__v1__priority_depth__init) { m in
             m.pointee.priority = Aigw__V1__Priority(rawValue: .init(truncatingIfNeeded: self.priority.rawValue))
             m.pointee.depth = self.depth
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__PriorityDepth>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__PriorityDepth>? {
         aigw__v1__priority_depth__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__PriorityDepth>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__PriorityDepth>, _ a: CAllocator) {
         aigw__v1__priority_depth__free_unpacked(m, a.c)
     }
 
@@ -1817,16 +1817,16 @@ extension Aigw_V1_GetQueueStatsRequest: ProtoCMessage {
         self.init()
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetQueueStatsRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetQueueStatsRequest> {
         a.message(Aigw__V1__GetQueueStatsRequest.self, aigw__v1__get_queue_stats_request__init) { m in
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetQueueStatsRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetQueueStatsRequest>? {
         aigw__v1__get_queue_stats_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetQueueStatsRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetQueueStatsRequest>, _ a: CAllocator) {
         aigw__v1__get_queue_stats_request__free_unpacked(m, a.c)
     }
 
@@ -1874,7 +1874,7 @@ extension Aigw_V1_GetQueueStatsResponse: ProtoCMessage {
         self.workers = m.pointee.workers
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetQueueStatsResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetQueueStatsResponse> {
         a.message(Aigw__V1__GetQueueStatsResponse.self, aigw__v1__get_queue_stats_response__init) { m in
             (m.pointee.n_queued, m.pointee.queued) = a.array(self.queued) { v in v.cMessage(a) }
             m.pointee.running = self.running
@@ -1887,11 +1887,11 @@ extension Aigw_V1_GetQueueStatsResponse: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetQueueStatsResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetQueueStatsResponse>? {
         aigw__v1__get_queue_stats_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetQueueStatsResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetQueueStatsResponse>, _ a: CAllocator) {
         aigw__v1__get_queue_stats_response__free_unpacked(m, a.c)
     }
 
@@ -1946,18 +1946,18 @@ extension Aigw_V1_ListDeadLettersRequest: ProtoCMessage {
         self.afterJobId = ProtoC.string(m.pointee.after_job_id)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ListDeadLettersRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ListDeadLettersRequest> {
         a.message(Aigw__V1__ListDeadLettersRequest.self, aigw__v1__list_dead_letters_request__init) { m in
             m.pointee.limit = self.limit
             m.pointee.after_job_id = a.string(self.afterJobId)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ListDeadLettersRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ListDeadLettersRequest>? {
         aigw__v1__list_dead_letters_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ListDeadLettersRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ListDeadLettersRequest>, _ a: CAllocator) {
         aigw__v1__list_dead_letters_request__free_unpacked(m, a.c)
     }
 
@@ -1998,17 +1998,17 @@ extension Aigw_V1_ListDeadLettersResponse: ProtoCMessage {
         self.jobs = ProtoC.array(m.pointee.jobs, m.pointee.n_jobs) { Aigw_V1_Job(c: $0!) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ListDeadLettersResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ListDeadLettersResponse> {
         a.message(Aigw__V1__ListDeadLettersResponse.self, aigw__v1__list_dead_letters_response__init) { m in
             (m.pointee.n_jobs, m.pointee.jobs) = a.array(self.jobs) { v in v.cMessage(a) }
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ListDeadLettersResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ListDeadLettersResponse>? {
         aigw__v1__list_dead_letters_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ListDeadLettersResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ListDeadLettersResponse>, _ a: CAllocator) {
         aigw__v1__list_dead_letters_response__free_unpacked(m, a.c)
     }
 
@@ -2047,17 +2047,17 @@ extension Aigw_V1_RetryDeadLettersRequest: ProtoCMessage {
         self.jobIds = ProtoC.array(m.pointee.job_ids, m.pointee.n_job_ids) { ProtoC.string($0) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__RetryDeadLettersRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__RetryDeadLettersRequest> {
         a.message(Aigw__V1__RetryDeadLettersRequest.self, aigw__v1__retry_dead_letters_request__init) { m in
             (m.pointee.n_job_ids, m.pointee.job_ids) = a.array(self.jobIds) { v in a.string(v) }
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__RetryDeadLettersRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__RetryDeadLettersRequest>? {
         aigw__v1__retry_dead_letters_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__RetryDeadLettersRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__RetryDeadLettersRequest>, _ a: CAllocator) {
         aigw__v1__retry_dead_letters_request__free_unpacked(m, a.c)
     }
 
@@ -2096,17 +2096,17 @@ extension Aigw_V1_RetryDeadLettersResponse: ProtoCMessage {
         self.retried = m.pointee.retried
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__RetryDeadLettersResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__RetryDeadLettersResponse> {
         a.message(Aigw__V1__RetryDeadLettersResponse.self, aigw__v1__retry_dead_letters_response__init) { m in
             m.pointee.retried = self.retried
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__RetryDeadLettersResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__RetryDeadLettersResponse>? {
         aigw__v1__retry_dead_letters_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__RetryDeadLettersResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__RetryDeadLettersResponse>, _ a: CAllocator) {
         aigw__v1__retry_dead_letters_response__free_unpacked(m, a.c)
     }
 
@@ -2145,17 +2145,17 @@ extension Aigw_V1_PurgeDeadLettersRequest: ProtoCMessage {
         self.jobIds = ProtoC.array(m.pointee.job_ids, m.pointee.n_job_ids) { ProtoC.string($0) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__PurgeDeadLettersRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__PurgeDeadLettersRequest> {
         a.message(Aigw__V1__PurgeDeadLettersRequest.self, aigw__v1__purge_dead_letters_request__init) { m in
             (m.pointee.n_job_ids, m.pointee.job_ids) = a.array(self.jobIds) { v in a.string(v) }
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__PurgeDeadLettersRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__PurgeDeadLettersRequest>? {
         aigw__v1__purge_dead_letters_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__PurgeDeadLettersRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__PurgeDeadLettersRequest>, _ a: CAllocator) {
         aigw__v1__purge_dead_letters_request__free_unpacked(m, a.c)
     }
 
@@ -2194,17 +2194,17 @@ extension Aigw_V1_PurgeDeadLettersResponse: ProtoCMessage {
         self.purged = m.pointee.purged
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__PurgeDeadLettersResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__PurgeDeadLettersResponse> {
         a.message(Aigw__V1__PurgeDeadLettersResponse.self, aigw__v1__purge_dead_letters_response__init) { m in
             m.pointee.purged = self.purged
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__PurgeDeadLettersResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__PurgeDeadLettersResponse>? {
         aigw__v1__purge_dead_letters_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__PurgeDeadLettersResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__PurgeDeadLettersResponse>, _ a: CAllocator) {
         aigw__v1__purge_dead_letters_response__free_unpacked(m, a.c)
     }
 
@@ -2259,7 +2259,7 @@ extension Aigw_V1_CacheOperationStats: ProtoCMessage {
         self.hitRate = m.pointee.hit_rate
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__CacheOperationStats> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__CacheOperationStats> {
         a.message(Aigw__V1__CacheOperationStats.self, aigw__v1__cache_operation_stats__init) { m in
             m.pointee.endpoint = Aigw__V1__Endpoint(rawValue: .init(truncatingIfNeeded: self.endpoint.rawValue))
             m.pointee.hits = self.hits
@@ -2273,11 +2273,11 @@ extension Aigw_V1_CacheOperationStats: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CacheOperationStats>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CacheOperationStats>? {
         aigw__v1__cache_operation_stats__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CacheOperationStats>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CacheOperationStats>, _ a: CAllocator) {
         aigw__v1__cache_operation_stats__free_unpacked(m, a.c)
     }
 
@@ -2330,16 +2330,16 @@ extension Aigw_V1_GetCacheStatsRequest: ProtoCMessage {
         self.init()
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetCacheStatsRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetCacheStatsRequest> {
         a.message(Aigw__V1__GetCacheStatsRequest.self, aigw__v1__get_cache_stats_request__init) { m in
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetCacheStatsRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetCacheStatsRequest>? {
         aigw__v1__get_cache_stats_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetCacheStatsRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetCacheStatsRequest>, _ a: CAllocator) {
         aigw__v1__get_cache_stats_request__free_unpacked(m, a.c)
     }
 
@@ -2375,18 +2375,18 @@ extension Aigw_V1_GetCacheStatsResponse: ProtoCMessage {
         self.backend = ProtoC.string(m.pointee.backend)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetCacheStatsResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetCacheStatsResponse> {
         a.message(Aigw__V1__GetCacheStatsResponse.self, aigw__v1__get_cache_stats_response__init) { m in
             (m.pointee.n_operations, m.pointee.operations) = a.array(self.operations) { v in v.cMessage(a) }
             m.pointee.backend = a.string(self.backend)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetCacheStatsResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetCacheStatsResponse>? {
         aigw__v1__get_cache_stats_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetCacheStatsResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetCacheStatsResponse>, _ a: CAllocator) {
         aigw__v1__get_cache_stats_response__free_unpacked(m, a.c)
     }
 
@@ -2429,18 +2429,18 @@ extension Aigw_V1_FlushCacheRequest: ProtoCMessage {
         self.orgId = ProtoC.string(m.pointee.org_id)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__FlushCacheRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__FlushCacheRequest> {
         a.message(Aigw__V1__FlushCacheRequest.self, aigw__v1__flush_cache_request__init) { m in
             m.pointee.endpoint = Aigw__V1__Endpoint(rawValue: .init(truncatingIfNeeded: self.endpoint.rawValue))
             m.pointee.org_id = a.string(self.orgId)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__FlushCacheRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__FlushCacheRequest>? {
         aigw__v1__flush_cache_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__FlushCacheRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__FlushCacheRequest>, _ a: CAllocator) {
         aigw__v1__flush_cache_request__free_unpacked(m, a.c)
     }
 
@@ -2481,17 +2481,17 @@ extension Aigw_V1_FlushCacheResponse: ProtoCMessage {
         self.removed = m.pointee.removed
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__FlushCacheResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__FlushCacheResponse> {
         a.message(Aigw__V1__FlushCacheResponse.self, aigw__v1__flush_cache_response__init) { m in
             m.pointee.removed = self.removed
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__FlushCacheResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__FlushCacheResponse>? {
         aigw__v1__flush_cache_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__FlushCacheResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__FlushCacheResponse>, _ a: CAllocator) {
         aigw__v1__flush_cache_response__free_unpacked(m, a.c)
     }
 
@@ -2540,7 +2540,7 @@ extension Aigw_V1_Alert: ProtoCMessage {
         self.raisedAtUnixMs = m.pointee.raised_at_unix_ms
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Alert> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Alert> {
         a.message(Aigw__V1__Alert.self, aigw__v1__alert__init) { m in
             m.pointee.id = a.string(self.id)
             m.pointee.kind = a.string(self.kind)
@@ -2551,11 +2551,11 @@ extension Aigw_V1_Alert: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Alert>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Alert>? {
         aigw__v1__alert__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Alert>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Alert>, _ a: CAllocator) {
         aigw__v1__alert__free_unpacked(m, a.c)
     }
 
@@ -2606,18 +2606,18 @@ extension Aigw_V1_ListAlertsRequest: ProtoCMessage {
         self.sinceUnixMs = m.pointee.since_unix_ms
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ListAlertsRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ListAlertsRequest> {
         a.message(Aigw__V1__ListAlertsRequest.self, aigw__v1__list_alerts_request__init) { m in
             m.pointee.limit = self.limit
             m.pointee.since_unix_ms = self.sinceUnixMs
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ListAlertsRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ListAlertsRequest>? {
         aigw__v1__list_alerts_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ListAlertsRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ListAlertsRequest>, _ a: CAllocator) {
         aigw__v1__list_alerts_request__free_unpacked(m, a.c)
     }
 
@@ -2658,17 +2658,17 @@ extension Aigw_V1_ListAlertsResponse: ProtoCMessage {
         self.alerts = ProtoC.array(m.pointee.alerts, m.pointee.n_alerts) { Aigw_V1_Alert(c: $0!) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ListAlertsResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ListAlertsResponse> {
         a.message(Aigw__V1__ListAlertsResponse.self, aigw__v1__list_alerts_response__init) { m in
             (m.pointee.n_alerts, m.pointee.alerts) = a.array(self.alerts) { v in v.cMessage(a) }
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ListAlertsResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ListAlertsResponse>? {
         aigw__v1__list_alerts_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ListAlertsResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ListAlertsResponse>, _ a: CAllocator) {
         aigw__v1__list_alerts_response__free_unpacked(m, a.c)
     }
 

@@ -337,7 +337,7 @@ extension Aigw_V1_Caller: ProtoCMessage {
         self.endpoint = Aigw_V1_Endpoint(rawValue: Int32(truncatingIfNeeded: m.pointee.endpoint.rawValue))
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Caller> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Caller> {
         a.message(Aigw__V1__Caller.self, aigw__v1__caller__init) { m in
             m.pointee.user_id = a.string(self.userId)
             m.pointee.org_id = a.string(self.orgId)
@@ -345,11 +345,11 @@ extension Aigw_V1_Caller: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Caller>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Caller>? {
         aigw__v1__caller__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Caller>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Caller>, _ a: CAllocator) {
         aigw__v1__caller__free_unpacked(m, a.c)
     }
 
@@ -398,7 +398,7 @@ extension Aigw_V1_Usage: ProtoCMessage {
         self.outputTokens = m.pointee.output_tokens
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Usage> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Usage> {
         a.message(Aigw__V1__Usage.self, aigw__v1__usage__init) { m in
             m.pointee.input_tokens = self.inputTokens
             m.pointee.cached_input_tokens = self.cachedInputTokens
@@ -407,11 +407,11 @@ extension Aigw_V1_Usage: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Usage>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Usage>? {
         aigw__v1__usage__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Usage>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Usage>, _ a: CAllocator) {
         aigw__v1__usage__free_unpacked(m, a.c)
     }
 
@@ -458,18 +458,18 @@ extension Aigw_V1_Label: ProtoCMessage {
         self.value = ProtoC.string(m.pointee.value)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Label> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Label> {
         a.message(Aigw__V1__Label.self, aigw__v1__label__init) { m in
             m.pointee.key = a.string(self.key)
             m.pointee.value = a.string(self.value)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Label>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Label>? {
         aigw__v1__label__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Label>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Label>, _ a: CAllocator) {
         aigw__v1__label__free_unpacked(m, a.c)
     }
 
@@ -510,17 +510,17 @@ extension Aigw_V1_DoubleValue: ProtoCMessage {
         self.value = m.pointee.value
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__DoubleValue> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__DoubleValue> {
         a.message(Aigw__V1__DoubleValue.self, aigw__v1__double_value__init) { m in
             m.pointee.value = self.value
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__DoubleValue>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__DoubleValue>? {
         aigw__v1__double_value__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__DoubleValue>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__DoubleValue>, _ a: CAllocator) {
         aigw__v1__double_value__free_unpacked(m, a.c)
     }
 
@@ -559,17 +559,17 @@ extension Aigw_V1_UInt32Value: ProtoCMessage {
         self.value = m.pointee.value
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__UInt32Value> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__UInt32Value> {
         a.message(Aigw__V1__UInt32Value.self, aigw__v1__uint32_value__init) { m in
             m.pointee.value = self.value
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__UInt32Value>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__UInt32Value>? {
         aigw__v1__uint32_value__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__UInt32Value>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__UInt32Value>, _ a: CAllocator) {
         aigw__v1__uint32_value__free_unpacked(m, a.c)
     }
 
@@ -608,17 +608,17 @@ extension Aigw_V1_UInt64Value: ProtoCMessage {
         self.value = m.pointee.value
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__UInt64Value> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__UInt64Value> {
         a.message(Aigw__V1__UInt64Value.self, aigw__v1__uint64_value__init) { m in
             m.pointee.value = self.value
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__UInt64Value>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__UInt64Value>? {
         aigw__v1__uint64_value__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__UInt64Value>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__UInt64Value>, _ a: CAllocator) {
         aigw__v1__uint64_value__free_unpacked(m, a.c)
     }
 
@@ -657,17 +657,17 @@ extension Aigw_V1_BoolValue: ProtoCMessage {
         self.value = (m.pointee.value != 0)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__BoolValue> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__BoolValue> {
         a.message(Aigw__V1__BoolValue.self, aigw__v1__bool_value__init) { m in
             m.pointee.value = self.value ? 1 : 0
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__BoolValue>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__BoolValue>? {
         aigw__v1__bool_value__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__BoolValue>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__BoolValue>, _ a: CAllocator) {
         aigw__v1__bool_value__free_unpacked(m, a.c)
     }
 

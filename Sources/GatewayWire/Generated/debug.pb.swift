@@ -19,17 +19,17 @@ extension Aigw_V1_SleepRequest: ProtoCMessage {
         self.durationMs = m.pointee.duration_ms
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__SleepRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__SleepRequest> {
         a.message(Aigw__V1__SleepRequest.self, aigw__v1__sleep_request__init) { m in
             m.pointee.duration_ms = self.durationMs
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__SleepRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__SleepRequest>? {
         aigw__v1__sleep_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__SleepRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__SleepRequest>, _ a: CAllocator) {
         aigw__v1__sleep_request__free_unpacked(m, a.c)
     }
 
@@ -68,17 +68,17 @@ extension Aigw_V1_SleepResponse: ProtoCMessage {
         self.sleptMs = m.pointee.slept_ms
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__SleepResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__SleepResponse> {
         a.message(Aigw__V1__SleepResponse.self, aigw__v1__sleep_response__init) { m in
             m.pointee.slept_ms = self.sleptMs
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__SleepResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__SleepResponse>? {
         aigw__v1__sleep_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__SleepResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__SleepResponse>, _ a: CAllocator) {
         aigw__v1__sleep_response__free_unpacked(m, a.c)
     }
 
@@ -119,18 +119,18 @@ extension Aigw_V1_TicksRequest: ProtoCMessage {
         self.intervalMs = m.pointee.interval_ms
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__TicksRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__TicksRequest> {
         a.message(Aigw__V1__TicksRequest.self, aigw__v1__ticks_request__init) { m in
             m.pointee.count = self.count
             m.pointee.interval_ms = self.intervalMs
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__TicksRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__TicksRequest>? {
         aigw__v1__ticks_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__TicksRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__TicksRequest>, _ a: CAllocator) {
         aigw__v1__ticks_request__free_unpacked(m, a.c)
     }
 
@@ -171,17 +171,17 @@ extension Aigw_V1_Tick: ProtoCMessage {
         self.index = m.pointee.index
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Tick> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Tick> {
         a.message(Aigw__V1__Tick.self, aigw__v1__tick__init) { m in
             m.pointee.index = self.index
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Tick>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Tick>? {
         aigw__v1__tick__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Tick>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Tick>, _ a: CAllocator) {
         aigw__v1__tick__free_unpacked(m, a.c)
     }
 
@@ -220,17 +220,17 @@ extension Aigw_V1_EchoRequest: ProtoCMessage {
         self.payload = ProtoC.bytes(m.pointee.payload)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__EchoRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__EchoRequest> {
         a.message(Aigw__V1__EchoRequest.self, aigw__v1__echo_request__init) { m in
             m.pointee.payload = a.bytes(self.payload)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__EchoRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__EchoRequest>? {
         aigw__v1__echo_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__EchoRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__EchoRequest>, _ a: CAllocator) {
         aigw__v1__echo_request__free_unpacked(m, a.c)
     }
 
@@ -269,17 +269,17 @@ extension Aigw_V1_EchoResponse: ProtoCMessage {
         self.payload = ProtoC.bytes(m.pointee.payload)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__EchoResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__EchoResponse> {
         a.message(Aigw__V1__EchoResponse.self, aigw__v1__echo_response__init) { m in
             m.pointee.payload = a.bytes(self.payload)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__EchoResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__EchoResponse>? {
         aigw__v1__echo_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__EchoResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__EchoResponse>, _ a: CAllocator) {
         aigw__v1__echo_response__free_unpacked(m, a.c)
     }
 

@@ -153,7 +153,7 @@ extension Aigw_V1_Frame: ProtoCMessage {
         }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Frame> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Frame> {
         a.message(Aigw__V1__Frame.self, aigw__v1__frame__init) { m in
             m.pointee.call_id = self.callId
             switch self.kind {
@@ -192,11 +192,11 @@ extension Aigw_V1_Frame: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Frame>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Frame>? {
         aigw__v1__frame__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Frame>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Frame>, _ a: CAllocator) {
         aigw__v1__frame__free_unpacked(m, a.c)
     }
 
@@ -262,7 +262,7 @@ extension Aigw_V1_Hello: ProtoCMessage {
         self.clientName = ProtoC.string(m.pointee.client_name)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Hello> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Hello> {
         a.message(Aigw__V1__Hello.self, aigw__v1__hello__init) { m in
             m.pointee.min_version = self.minVersion
             m.pointee.max_version = self.maxVersion
@@ -270,11 +270,11 @@ extension Aigw_V1_Hello: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Hello>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Hello>? {
         aigw__v1__hello__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Hello>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Hello>, _ a: CAllocator) {
         aigw__v1__hello__free_unpacked(m, a.c)
     }
 
@@ -323,7 +323,7 @@ extension Aigw_V1_HelloAck: ProtoCMessage {
         self.maxConcurrentCalls = m.pointee.max_concurrent_calls
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__HelloAck> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__HelloAck> {
         a.message(Aigw__V1__HelloAck.self, aigw__v1__hello_ack__init) { m in
             m.pointee.version = self.version
             m.pointee.server_version = a.string(self.serverVersion)
@@ -332,11 +332,11 @@ extension Aigw_V1_HelloAck: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__HelloAck>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__HelloAck>? {
         aigw__v1__hello_ack__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__HelloAck>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__HelloAck>, _ a: CAllocator) {
         aigw__v1__hello_ack__free_unpacked(m, a.c)
     }
 
@@ -385,7 +385,7 @@ extension Aigw_V1_Metadata: ProtoCMessage {
         self.authToken = ProtoC.string(m.pointee.auth_token)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Metadata> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Metadata> {
         a.message(Aigw__V1__Metadata.self, aigw__v1__metadata__init) { m in
             m.pointee.request_id = a.string(self.requestId)
             m.pointee.timeout_ms = self.timeoutMs
@@ -393,11 +393,11 @@ extension Aigw_V1_Metadata: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Metadata>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Metadata>? {
         aigw__v1__metadata__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Metadata>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Metadata>, _ a: CAllocator) {
         aigw__v1__metadata__free_unpacked(m, a.c)
     }
 
@@ -444,7 +444,7 @@ extension Aigw_V1_Request: ProtoCMessage {
         self.metadata = m.pointee.metadata.map { Aigw_V1_Metadata(c: $0) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Request> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Request> {
         a.message(Aigw__V1__Request.self, aigw__v1__request__init) { m in
             m.pointee.method = a.string(self.method)
             m.pointee.payload = a.bytes(self.payload)
@@ -452,11 +452,11 @@ extension Aigw_V1_Request: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Request>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Request>? {
         aigw__v1__request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Request>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Request>, _ a: CAllocator) {
         aigw__v1__request__free_unpacked(m, a.c)
     }
 
@@ -499,17 +499,17 @@ extension Aigw_V1_Response: ProtoCMessage {
         self.payload = ProtoC.bytes(m.pointee.payload)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Response> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Response> {
         a.message(Aigw__V1__Response.self, aigw__v1__response__init) { m in
             m.pointee.payload = a.bytes(self.payload)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Response>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Response>? {
         aigw__v1__response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Response>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Response>, _ a: CAllocator) {
         aigw__v1__response__free_unpacked(m, a.c)
     }
 
@@ -548,17 +548,17 @@ extension Aigw_V1_StreamItem: ProtoCMessage {
         self.payload = ProtoC.bytes(m.pointee.payload)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__StreamItem> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__StreamItem> {
         a.message(Aigw__V1__StreamItem.self, aigw__v1__stream_item__init) { m in
             m.pointee.payload = a.bytes(self.payload)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__StreamItem>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__StreamItem>? {
         aigw__v1__stream_item__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__StreamItem>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__StreamItem>, _ a: CAllocator) {
         aigw__v1__stream_item__free_unpacked(m, a.c)
     }
 
@@ -601,7 +601,7 @@ extension Aigw_V1_Status: ProtoCMessage {
         self.detail = m.pointee.detail.map { Aigw_V1_ErrorDetail(c: $0) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Status> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Status> {
         a.message(Aigw__V1__Status.self, aigw__v1__status__init) { m in
             m.pointee.code = Aigw__V1__StatusCode(rawValue: .init(truncatingIfNeeded: self.code.rawValue))
             m.pointee.message = a.string(self.message)
@@ -609,11 +609,11 @@ extension Aigw_V1_Status: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Status>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Status>? {
         aigw__v1__status__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Status>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Status>, _ a: CAllocator) {
         aigw__v1__status__free_unpacked(m, a.c)
     }
 
@@ -664,7 +664,7 @@ extension Aigw_V1_ErrorDetail: ProtoCMessage {
         self.model = ProtoC.string(m.pointee.model)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ErrorDetail> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ErrorDetail> {
         a.message(Aigw__V1__ErrorDetail.self, aigw__v1__error_detail__init) { m in
             m.pointee.reason = a.string(self.reason)
             m.pointee.category = Aigw__V1__ErrorCategory(rawValue: .init(truncatingIfNeeded: self.category.rawValue))
@@ -674,11 +674,11 @@ extension Aigw_V1_ErrorDetail: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ErrorDetail>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ErrorDetail>? {
         aigw__v1__error_detail__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ErrorDetail>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ErrorDetail>, _ a: CAllocator) {
         aigw__v1__error_detail__free_unpacked(m, a.c)
     }
 
@@ -723,16 +723,16 @@ extension Aigw_V1_Cancel: ProtoCMessage {
         self.init()
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Cancel> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Cancel> {
         a.message(Aigw__V1__Cancel.self, aigw__v1__cancel__init) { m in
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Cancel>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Cancel>? {
         aigw__v1__cancel__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Cancel>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Cancel>, _ a: CAllocator) {
         aigw__v1__cancel__free_unpacked(m, a.c)
     }
 
@@ -766,17 +766,17 @@ extension Aigw_V1_Ping: ProtoCMessage {
         self.nonce = m.pointee.nonce
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Ping> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Ping> {
         a.message(Aigw__V1__Ping.self, aigw__v1__ping__init) { m in
             m.pointee.nonce = self.nonce
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Ping>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Ping>? {
         aigw__v1__ping__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Ping>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Ping>, _ a: CAllocator) {
         aigw__v1__ping__free_unpacked(m, a.c)
     }
 
@@ -815,17 +815,17 @@ extension Aigw_V1_Pong: ProtoCMessage {
         self.nonce = m.pointee.nonce
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Pong> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Pong> {
         a.message(Aigw__V1__Pong.self, aigw__v1__pong__init) { m in
             m.pointee.nonce = self.nonce
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Pong>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Pong>? {
         aigw__v1__pong__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Pong>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Pong>, _ a: CAllocator) {
         aigw__v1__pong__free_unpacked(m, a.c)
     }
 
@@ -866,18 +866,18 @@ extension Aigw_V1_GoAway: ProtoCMessage {
         self.reason = ProtoC.string(m.pointee.reason)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GoAway> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GoAway> {
         a.message(Aigw__V1__GoAway.self, aigw__v1__go_away__init) { m in
             m.pointee.last_call_id = self.lastCallId
             m.pointee.reason = a.string(self.reason)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GoAway>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GoAway>? {
         aigw__v1__go_away__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GoAway>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GoAway>, _ a: CAllocator) {
         aigw__v1__go_away__free_unpacked(m, a.c)
     }
 

@@ -363,7 +363,7 @@ extension Aigw_V1_ChatMessage: ProtoCMessage {
         self.name = ProtoC.string(m.pointee.name)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__ChatMessage> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ChatMessage> {
         a.message(Aigw__V1__ChatMessage.self, aigw__v1__chat_message__init) { m in
             m.pointee.role = Aigw__V1__Role(rawValue: .init(truncatingIfNeeded: self.role.rawValue))
             m.pointee.content = a.string(self.content)
@@ -371,11 +371,11 @@ extension Aigw_V1_ChatMessage: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ChatMessage>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ChatMessage>? {
         aigw__v1__chat_message__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ChatMessage>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ChatMessage>, _ a: CAllocator) {
         aigw__v1__chat_message__free_unpacked(m, a.c)
     }
 
@@ -422,7 +422,7 @@ extension Aigw_V1_CacheControl: ProtoCMessage {
         self.ttlSeconds = m.pointee.ttl_seconds.map { $0.pointee.value }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__CacheControl> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__CacheControl> {
         a.message(Aigw__V1__CacheControl.self, aigw__v1__cache_control__init) { m in
             m.pointee.bypass = self.bypass ? 1 : 0
             m.pointee.no_store = self.noStore ? 1 : 0
@@ -430,11 +430,11 @@ extension Aigw_V1_CacheControl: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CacheControl>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CacheControl>? {
         aigw__v1__cache_control__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CacheControl>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CacheControl>, _ a: CAllocator) {
         aigw__v1__cache_control__free_unpacked(m, a.c)
     }
 
@@ -505,7 +505,7 @@ extension Aigw_V1_CompleteRequest: ProtoCMessage {
         self.allowCrossProviderFallback = (m.pointee.allow_cross_provider_fallback != 0)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__CompleteRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__CompleteRequest> {
         a.message(Aigw__V1__CompleteRequest.self, aigw__v1__complete_request__init) { m in
             m.pointee.request_id = a.string(self.requestId)
             m.pointee.caller = self.caller.map { v in v.cMessage(a) }
@@ -525,11 +525,11 @@ extension Aigw_V1_CompleteRequest: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CompleteRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CompleteRequest>? {
         aigw__v1__complete_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CompleteRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CompleteRequest>, _ a: CAllocator) {
         aigw__v1__complete_request__free_unpacked(m, a.c)
     }
 
@@ -606,7 +606,7 @@ extension Aigw_V1_Attempt: ProtoCMessage {
         self.latencyMs = m.pointee.latency_ms
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Attempt> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Attempt> {
         a.message(Aigw__V1__Attempt.self, aigw__v1__attempt__init) { m in
             m.pointee.provider = Aigw__V1__Provider(rawValue: .init(truncatingIfNeeded: self.provider.rawValue))
             m.pointee.model = a.string(self.model)
@@ -617,11 +617,11 @@ extension Aigw_V1_Attempt: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Attempt>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Attempt>? {
         aigw__v1__attempt__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Attempt>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Attempt>, _ a: CAllocator) {
         aigw__v1__attempt__free_unpacked(m, a.c)
     }
 
@@ -692,7 +692,7 @@ extension Aigw_V1_CompleteResponse: ProtoCMessage {
         self.latencyMs = m.pointee.latency_ms
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__CompleteResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__CompleteResponse> {
         a.message(Aigw__V1__CompleteResponse.self, aigw__v1__complete_response__init) { m in
             m.pointee.request_id = a.string(self.requestId)
             m.pointee.id = a.string(self.id)
@@ -709,11 +709,11 @@ extension Aigw_V1_CompleteResponse: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CompleteResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CompleteResponse>? {
         aigw__v1__complete_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CompleteResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CompleteResponse>, _ a: CAllocator) {
         aigw__v1__complete_response__free_unpacked(m, a.c)
     }
 
@@ -780,7 +780,7 @@ extension Aigw_V1_StreamStart: ProtoCMessage {
         self.cacheHit = (m.pointee.cache_hit != 0)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__StreamStart> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__StreamStart> {
         a.message(Aigw__V1__StreamStart.self, aigw__v1__stream_start__init) { m in
             m.pointee.request_id = a.string(self.requestId)
             m.pointee.provider = Aigw__V1__Provider(rawValue: .init(truncatingIfNeeded: self.provider.rawValue))
@@ -789,11 +789,11 @@ extension Aigw_V1_StreamStart: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__StreamStart>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__StreamStart>? {
         aigw__v1__stream_start__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__StreamStart>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__StreamStart>, _ a: CAllocator) {
         aigw__v1__stream_start__free_unpacked(m, a.c)
     }
 
@@ -838,17 +838,17 @@ extension Aigw_V1_TextDelta: ProtoCMessage {
         self.text = ProtoC.string(m.pointee.text)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__TextDelta> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__TextDelta> {
         a.message(Aigw__V1__TextDelta.self, aigw__v1__text_delta__init) { m in
             m.pointee.text = a.string(self.text)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__TextDelta>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__TextDelta>? {
         aigw__v1__text_delta__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__TextDelta>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__TextDelta>, _ a: CAllocator) {
         aigw__v1__text_delta__free_unpacked(m, a.c)
     }
 
@@ -895,7 +895,7 @@ extension Aigw_V1_StreamEnd: ProtoCMessage {
         self.attempts = ProtoC.array(m.pointee.attempts, m.pointee.n_attempts) { Aigw_V1_Attempt(c: $0!) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__StreamEnd> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__StreamEnd> {
         a.message(Aigw__V1__StreamEnd.self, aigw__v1__stream_end__init) { m in
             m.pointee.finish_reason = Aigw__V1__FinishReason(rawValue: .init(truncatingIfNeeded: self.finishReason.rawValue))
             m.pointee.usage = self.usage.map { v in v.cMessage(a) }
@@ -905,11 +905,11 @@ extension Aigw_V1_StreamEnd: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__StreamEnd>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__StreamEnd>? {
         aigw__v1__stream_end__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__StreamEnd>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__StreamEnd>, _ a: CAllocator) {
         aigw__v1__stream_end__free_unpacked(m, a.c)
     }
 
@@ -968,7 +968,7 @@ extension Aigw_V1_StreamEvent: ProtoCMessage {
         }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__StreamEvent> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__StreamEvent> {
         a.message(Aigw__V1__StreamEvent.self, aigw__v1__stream_event__init) { m in
             switch self.event {
             case nil: break
@@ -985,11 +985,11 @@ extension Aigw_V1_StreamEvent: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__StreamEvent>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__StreamEvent>? {
         aigw__v1__stream_event__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__StreamEvent>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__StreamEvent>, _ a: CAllocator) {
         aigw__v1__stream_event__free_unpacked(m, a.c)
     }
 
@@ -1039,7 +1039,7 @@ extension Aigw_V1_CheckLimitRequest: ProtoCMessage {
         self.peek = (m.pointee.peek != 0)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__CheckLimitRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__CheckLimitRequest> {
         a.message(Aigw__V1__CheckLimitRequest.self, aigw__v1__check_limit_request__init) { m in
             m.pointee.caller = self.caller.map { v in v.cMessage(a) }
             m.pointee.cost = self.cost
@@ -1047,11 +1047,11 @@ extension Aigw_V1_CheckLimitRequest: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CheckLimitRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CheckLimitRequest>? {
         aigw__v1__check_limit_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CheckLimitRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CheckLimitRequest>, _ a: CAllocator) {
         aigw__v1__check_limit_request__free_unpacked(m, a.c)
     }
 
@@ -1112,7 +1112,7 @@ extension Aigw_V1_LimitStatus: ProtoCMessage {
         self.shadow = (m.pointee.shadow != 0)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__LimitStatus> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__LimitStatus> {
         a.message(Aigw__V1__LimitStatus.self, aigw__v1__limit_status__init) { m in
             m.pointee.level = Aigw__V1__LimitLevel(rawValue: .init(truncatingIfNeeded: self.level.rawValue))
             m.pointee.subject = a.string(self.subject)
@@ -1127,11 +1127,11 @@ extension Aigw_V1_LimitStatus: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__LimitStatus>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__LimitStatus>? {
         aigw__v1__limit_status__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__LimitStatus>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__LimitStatus>, _ a: CAllocator) {
         aigw__v1__limit_status__free_unpacked(m, a.c)
     }
 
@@ -1202,7 +1202,7 @@ extension Aigw_V1_CheckLimitResponse: ProtoCMessage {
         self.levels = ProtoC.array(m.pointee.levels, m.pointee.n_levels) { Aigw_V1_LimitStatus(c: $0!) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__CheckLimitResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__CheckLimitResponse> {
         a.message(Aigw__V1__CheckLimitResponse.self, aigw__v1__check_limit_response__init) { m in
             m.pointee.allowed = self.allowed ? 1 : 0
             m.pointee.limit = self.limit
@@ -1215,11 +1215,11 @@ extension Aigw_V1_CheckLimitResponse: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CheckLimitResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__CheckLimitResponse>? {
         aigw__v1__check_limit_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CheckLimitResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__CheckLimitResponse>, _ a: CAllocator) {
         aigw__v1__check_limit_response__free_unpacked(m, a.c)
     }
 
@@ -1284,7 +1284,7 @@ extension Aigw_V1_TrackUsageRequest: ProtoCMessage {
         self.cacheHit = (m.pointee.cache_hit != 0)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__TrackUsageRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__TrackUsageRequest> {
         a.message(Aigw__V1__TrackUsageRequest.self, aigw__v1__track_usage_request__init) { m in
             m.pointee.request_id = a.string(self.requestId)
             m.pointee.caller = self.caller.map { v in v.cMessage(a) }
@@ -1296,11 +1296,11 @@ extension Aigw_V1_TrackUsageRequest: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__TrackUsageRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__TrackUsageRequest>? {
         aigw__v1__track_usage_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__TrackUsageRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__TrackUsageRequest>, _ a: CAllocator) {
         aigw__v1__track_usage_request__free_unpacked(m, a.c)
     }
 
@@ -1355,7 +1355,7 @@ extension Aigw_V1_TrackUsageResponse: ProtoCMessage {
         self.unpriced = (m.pointee.unpriced != 0)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__TrackUsageResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__TrackUsageResponse> {
         a.message(Aigw__V1__TrackUsageResponse.self, aigw__v1__track_usage_response__init) { m in
             m.pointee.cost_nano_usd = self.costNanoUsd
             m.pointee.duplicate = self.duplicate ? 1 : 0
@@ -1363,11 +1363,11 @@ extension Aigw_V1_TrackUsageResponse: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__TrackUsageResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__TrackUsageResponse>? {
         aigw__v1__track_usage_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__TrackUsageResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__TrackUsageResponse>, _ a: CAllocator) {
         aigw__v1__track_usage_response__free_unpacked(m, a.c)
     }
 
@@ -1418,7 +1418,7 @@ extension Aigw_V1_EnqueueRequest: ProtoCMessage {
         self.idempotencyKey = ProtoC.string(m.pointee.idempotency_key)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__EnqueueRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__EnqueueRequest> {
         a.message(Aigw__V1__EnqueueRequest.self, aigw__v1__enqueue_request__init) { m in
             m.pointee.request = self.request.map { v in v.cMessage(a) }
             m.pointee.priority = Aigw__V1__Priority(rawValue: .init(truncatingIfNeeded: self.priority.rawValue))
@@ -1428,11 +1428,11 @@ extension Aigw_V1_EnqueueRequest: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__EnqueueRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__EnqueueRequest>? {
         aigw__v1__enqueue_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__EnqueueRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__EnqueueRequest>, _ a: CAllocator) {
         aigw__v1__enqueue_request__free_unpacked(m, a.c)
     }
 
@@ -1483,7 +1483,7 @@ extension Aigw_V1_EnqueueResponse: ProtoCMessage {
         self.duplicate = (m.pointee.duplicate != 0)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__EnqueueResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__EnqueueResponse> {
         a.message(Aigw__V1__EnqueueResponse.self, aigw__v1__enqueue_response__init) { m in
             m.pointee.job_id = a.string(self.jobId)
             m.pointee.state = Aigw__V1__JobState(rawValue: .init(truncatingIfNeeded: self.state.rawValue))
@@ -1491,11 +1491,11 @@ extension Aigw_V1_EnqueueResponse: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__EnqueueResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__EnqueueResponse>? {
         aigw__v1__enqueue_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__EnqueueResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__EnqueueResponse>, _ a: CAllocator) {
         aigw__v1__enqueue_response__free_unpacked(m, a.c)
     }
 
@@ -1556,7 +1556,7 @@ extension Aigw_V1_Job: ProtoCMessage {
         self.result = m.pointee.result.map { Aigw_V1_CompleteResponse(c: $0) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__Job> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Job> {
         a.message(Aigw__V1__Job.self, aigw__v1__job__init) { m in
             m.pointee.job_id = a.string(self.jobId)
             m.pointee.priority = Aigw__V1__Priority(rawValue: .init(truncatingIfNeeded: self.priority.rawValue))
@@ -1571,11 +1571,11 @@ extension Aigw_V1_Job: ProtoCMessage {
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Job>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__Job>? {
         aigw__v1__job__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Job>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__Job>, _ a: CAllocator) {
         aigw__v1__job__free_unpacked(m, a.c)
     }
 
@@ -1632,17 +1632,17 @@ extension Aigw_V1_GetJobRequest: ProtoCMessage {
         self.jobId = ProtoC.string(m.pointee.job_id)
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetJobRequest> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetJobRequest> {
         a.message(Aigw__V1__GetJobRequest.self, aigw__v1__get_job_request__init) { m in
             m.pointee.job_id = a.string(self.jobId)
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetJobRequest>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetJobRequest>? {
         aigw__v1__get_job_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetJobRequest>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetJobRequest>, _ a: CAllocator) {
         aigw__v1__get_job_request__free_unpacked(m, a.c)
     }
 
@@ -1681,17 +1681,17 @@ extension Aigw_V1_GetJobResponse: ProtoCMessage {
         self.job = m.pointee.job.map { Aigw_V1_Job(c: $0) }
     }
 
-    public func cMessage(_ a: ProtoAllocator) -> UnsafeMutablePointer<Aigw__V1__GetJobResponse> {
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetJobResponse> {
         a.message(Aigw__V1__GetJobResponse.self, aigw__v1__get_job_response__init) { m in
             m.pointee.job = self.job.map { v in v.cMessage(a) }
         }
     }
 
-    public static func cUnpack(_ a: ProtoAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetJobResponse>? {
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetJobResponse>? {
         aigw__v1__get_job_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetJobResponse>, _ a: ProtoAllocator) {
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetJobResponse>, _ a: CAllocator) {
         aigw__v1__get_job_response__free_unpacked(m, a.c)
     }
 

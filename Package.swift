@@ -95,7 +95,10 @@ let package = Package(
             name: "GatewayWireTests",
             dependencies: ["GatewayWire", "CProtobufC", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        .testTarget(name: "GatewayServerTests", dependencies: ["GatewayServer"]),
+        .testTarget(
+            name: "GatewayServerTests",
+            dependencies: ["GatewayServer", "GatewayWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "GatewayEndToEndTests",
             dependencies: [

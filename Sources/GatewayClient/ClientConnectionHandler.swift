@@ -23,7 +23,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     /// Writes since the last flush. Flushing every `flushBatch` writes lets the peer start on the first answers while
     /// later ones are still being produced, instead of both sides taking turns with whole batches.
     private var unflushedWrites = 0
-    private let flushBatch = 16
+    private let flushBatch = 64
 
     init(helloPromise: EventLoopPromise<Aigw_V1_HelloAck>) {
         self.helloPromise = helloPromise

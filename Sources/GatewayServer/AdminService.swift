@@ -42,8 +42,8 @@ final class AdminService: Sendable {
     }
 
     func register(into router: inout MethodRouter) {
-        router.unary(Aigw_V1_Admin.health) { [self] _, _ in health() }
-        router.unary(Aigw_V1_Admin.serverInfo) { [self] _, _ in serverInfo() }
+        router.inlineUnary(Aigw_V1_Admin.health) { [self] _, _ in health() }
+        router.inlineUnary(Aigw_V1_Admin.serverInfo) { [self] _, _ in serverInfo() }
     }
 
     func health() -> Aigw_V1_HealthResponse {

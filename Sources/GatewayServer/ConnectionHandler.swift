@@ -43,7 +43,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Writes since the last flush. Flushing every `flushBatch` writes lets the peer start on the first answers while
     /// later ones are still being produced, instead of both sides taking turns with whole batches.
     private var unflushedWrites = 0
-    private let flushBatch = 16
+    private let flushBatch = 64
     /// Runs this connection's handlers on its event loop (see `EventLoopTaskExecutor`).
     private var executor: EventLoopTaskExecutor!
 
@@ -173,12 +173,12 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .notImplemented(let method):
             write(.status(callID, .unimplemented, "\(method.path) is not implemented by this server yet",
                           reason: "not_implemented"))
-        case .found(let method, let invoke):
-            start(callID, method, invoke, request)
+        case .found(let method, let handler):
+            start(callID, method, handler, request)
         }
     }
 
-    private func start(_ callID: UInt64, _ method: RPCMethodDescriptor, _ invoke: @escaping MethodRouter.Invoke,
+    private func start(_ callID: UInt64, _ method: RPCMethodDescriptor, _ handler: MethodRouter.Handler,
                        _ request: Aigw_V1_Request) {
         guard let context else { return }
         let metadata = request.metadata ?? Aigw_V1_Metadata()
@@ -189,18 +189,31 @@ final class ConnectionHandler: ChannelInboundHandler {
             method: method, clientRequestID: metadata.requestId, sequence: RequestID.next(), transport: settings.transport, authToken: metadata.authToken,
             deadline: deadline, baseLogger: logger)
 
+        let invoke: MethodRouter.Invoke
+        switch handler {
+        case .inline(let answer):
+            // Answered now, on the loop: no task, no entry in the call table.
+            do {
+                writeBytes(try answer(request.payload, callContext, callID))
+            } catch {
+                write(.status(callID, Self.rpcError(error, callContext.logger).status))
+            }
+            return
+        case .task(let body):
+            invoke = body
+        }
+
         let loop = context.eventLoop
-        let handler = NIOLoopBound(self, eventLoop: loop)
+        let bound = NIOLoopBound(self, eventLoop: loop)
         let stats = self.stats
-        let payload = request.payload
         stats.callStarted()
-        let job = CallJob(callID: callID, invoke: invoke, payload: payload, context: callContext, handler: handler,
-                          loop: loop, stats: stats)
+        let job = CallJob(callID: callID, invoke: invoke, payload: request.payload, context: callContext,
+                          handler: bound, loop: loop, stats: stats)
         let task = Task(executorPreference: executor) { await job.run() }
         var call = Call(task: task)
         if timeoutMs > 0 {
             call.deadlineTimer = loop.scheduleTask(in: .milliseconds(Int64(timeoutMs))) {
-                handler.value.end(callID, .deadlineExceeded, "deadline of \(timeoutMs) ms exceeded",
+                bound.value.end(callID, .deadlineExceeded, "deadline of \(timeoutMs) ms exceeded",
                                   reason: "deadline_exceeded")
             }
         }
@@ -208,13 +221,13 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     fileprivate static func sendStreamItem(
-        _ item: [UInt8], callID: UInt64, handler: NIOLoopBound<ConnectionHandler>, loop: any EventLoop
+        _ frame: ByteBuffer, callID: UInt64, handler: NIOLoopBound<ConnectionHandler>, loop: any EventLoop
     ) async throws {
-        var streamItem = Aigw_V1_StreamItem()
-        streamItem.payload = item
-        var out = ByteBuffer()
-        out.writeFrame(.with(callID, .streamItem(streamItem)))
-        try await loop.flatSubmit { handler.value.writeStreamItem(callID, out, loop: loop) }.get()
+        if loop.inEventLoop {
+            try await handler.value.writeStreamItem(callID, frame, loop: loop).get()
+        } else {
+            try await loop.flatSubmit { handler.value.writeStreamItem(callID, frame, loop: loop) }.get()
+        }
     }
 
     private func writeStreamItem(_ callID: UInt64, _ bytes: ByteBuffer, loop: any EventLoop) -> EventLoopFuture<Void> {
@@ -365,19 +378,13 @@ private struct CallJob: Sendable {
 
     func run() async {
         defer { stats.callFinished() }
-        var out = ByteBuffer()
+        var out: ByteBuffer
         do {
-            let response = try await invoke(payload, context) { [callID, handler, loop] item in
-                try await ConnectionHandler.sendStreamItem(item, callID: callID, handler: handler, loop: loop)
-            }
-            if let response {
-                var r = Aigw_V1_Response()
-                r.payload = response
-                out.writeFrame(.with(callID, .response(r)))
-            } else {
-                out.writeFrame(.status(callID, .ok, ""))
+            out = try await invoke(payload, context, callID) { [callID, handler, loop] frame in
+                try await ConnectionHandler.sendStreamItem(frame, callID: callID, handler: handler, loop: loop)
             }
         } catch {
+            out = ByteBuffer()
             out.writeFrame(.status(callID, ConnectionHandler.rpcError(error, context.logger).status))
         }
         let frame = out

@@ -1,5 +1,6 @@
 import GatewayCore
 import GatewayWire
+import NIOCore
 
 /// Maps method paths to handlers, decodes requests, encodes responses and applies the call policy.
 ///
@@ -7,14 +8,27 @@ import GatewayWire
 /// .proto. Methods of the contract that nothing registered answer UNIMPLEMENTED with reason `not_implemented`; paths
 /// outside the contract answer reason `unknown_method`.
 public struct MethodRouter: Sendable {
-    /// How a call's response leaves the handler: one message, or items through the writer and then the end.
+    /// A call that runs in its own task (on the connection's event loop): it may suspend, and Cancel frames and
+    /// deadlines cancel it. It returns the call's terminal frame; stream items go out through `sendFrame`.
     public typealias Invoke = @Sendable (
-        _ payload: [UInt8], _ context: CallContext, _ sendItem: @escaping @Sendable ([UInt8]) async throws -> Void
-    ) async throws -> [UInt8]?
+        _ payload: [UInt8], _ context: CallContext, _ callID: UInt64,
+        _ sendFrame: @escaping @Sendable (NIOCore.ByteBuffer) async throws -> Void
+    ) async throws -> NIOCore.ByteBuffer
+
+    /// A call answered synchronously on the event loop, without a task: for handlers that never wait, such as health
+    /// checks, which must stay cheap under load. It returns the call's terminal frame.
+    public typealias InlineInvoke = @Sendable (_ payload: [UInt8], _ context: CallContext, _ callID: UInt64) throws
+        -> NIOCore.ByteBuffer
+
+    /// How a route runs.
+    public enum Handler: Sendable {
+        case task(Invoke)
+        case inline(InlineInvoke)
+    }
 
     struct Route: Sendable {
         var descriptor: RPCMethodDescriptor
-        var invoke: Invoke
+        var handler: Handler
     }
 
     private var routes: [String: Route] = [:]
@@ -33,42 +47,64 @@ public struct MethodRouter: Sendable {
 
     /// The result of looking up a path.
     public enum Lookup: Sendable {
-        case found(RPCMethodDescriptor, Invoke)
+        case found(RPCMethodDescriptor, Handler)
         case notImplemented(RPCMethodDescriptor)
         case unknown
     }
 
     public func lookup(_ path: String) -> Lookup {
-        if let route = routes[path] { return .found(route.descriptor, route.invoke) }
+        if let route = routes[path] { return .found(route.descriptor, route.handler) }
         if let descriptor = known[path] { return .notImplemented(descriptor) }
         return .unknown
     }
 
+    /// Registers a unary handler that runs in a task per call.
     public mutating func unary<Request, Response>(
         _ method: RPCMethod<Request, Response>,
         _ handler: @escaping @Sendable (Request, CallContext) async throws -> Response
     ) {
         precondition(method.descriptor.kind == .unary, "\(method.path) is not unary")
         let authorize = self.authorize
-        routes[method.path] = Route(descriptor: method.descriptor) { payload, context, _ in
+        routes[method.path] = Route(descriptor: method.descriptor, handler: .task { payload, context, callID, _ in
             try authorize(method.descriptor, context)
-            let request = try Self.decode(Request.self, payload)
-            return try await handler(request, context).serializedBytes()
-        }
+            let response = try await handler(try Self.decode(Request.self, payload), context)
+            var frame = ByteBuffer()
+            frame.writeResponseFrame(callID: callID, response)
+            return frame
+        })
     }
 
+    /// Registers a unary handler that answers on the event loop without a task; it must not block.
+    public mutating func inlineUnary<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ handler: @escaping @Sendable (Request, CallContext) throws -> Response
+    ) {
+        precondition(method.descriptor.kind == .unary, "\(method.path) is not unary")
+        let authorize = self.authorize
+        routes[method.path] = Route(descriptor: method.descriptor, handler: .inline { payload, context, callID in
+            try authorize(method.descriptor, context)
+            let response = try handler(try Self.decode(Request.self, payload), context)
+            var frame = ByteBuffer()
+            frame.writeResponseFrame(callID: callID, response)
+            return frame
+        })
+    }
+
+    /// Registers a server-streaming handler; it runs in a task per call and ends the stream by returning.
     public mutating func serverStreaming<Request, Response>(
         _ method: RPCMethod<Request, Response>,
         _ handler: @escaping @Sendable (Request, CallContext, StreamWriter<Response>) async throws -> Void
     ) {
         precondition(method.descriptor.kind == .serverStreaming, "\(method.path) is not server-streaming")
         let authorize = self.authorize
-        routes[method.path] = Route(descriptor: method.descriptor) { payload, context, sendItem in
+        routes[method.path] = Route(descriptor: method.descriptor, handler: .task { payload, context, callID, send in
             try authorize(method.descriptor, context)
             let request = try Self.decode(Request.self, payload)
-            try await handler(request, context, StreamWriter(sendBytes: sendItem))
-            return nil
-        }
+            try await handler(request, context, StreamWriter(callID: callID, sendFrame: send))
+            var frame = ByteBuffer()
+            frame.writeFrame(.status(callID, .ok, ""))
+            return frame
+        })
     }
 
     private static func decode<Request: ProtoCMessage>(_ type: Request.Type, _ payload: [UInt8]) throws -> Request {

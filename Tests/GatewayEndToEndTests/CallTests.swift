@@ -102,11 +102,11 @@ import Testing
         let client = try await server.client()
         let sleep = sleepRequest(ms: 30_000)
         let call = Task { try await client.call(Aigw_V1_Debug.sleep, sleep) }
-        try await waitUntil { try await client.call(Aigw_V1_Admin.serverInfo, .init()).inFlightCalls == 2 }
+        try await waitUntil { try await client.call(Aigw_V1_Admin.serverInfo, .init()).inFlightCalls == 1 }
         call.cancel()
         await #expect(throws: CancellationError.self) { _ = try await call.value }
-        // Only the ServerInfo call itself remains in flight: the sleeping handler was cancelled on the server.
-        try await waitUntil { try await client.call(Aigw_V1_Admin.serverInfo, .init()).inFlightCalls == 1 }
+        // No handler remains in flight: the sleeping one was cancelled on the server (ServerInfo itself runs inline).
+        try await waitUntil { try await client.call(Aigw_V1_Admin.serverInfo, .init()).inFlightCalls == 0 }
         server.terminate()
     }
 
@@ -120,7 +120,7 @@ import Testing
         }
         #expect(error?.code == .deadlineExceeded)
         #expect(ContinuousClock.now - started < .seconds(2))
-        try await waitUntil { try await client.call(Aigw_V1_Admin.serverInfo, .init()).inFlightCalls == 1 }
+        try await waitUntil { try await client.call(Aigw_V1_Admin.serverInfo, .init()).inFlightCalls == 0 }
         server.terminate()
     }
 
@@ -130,7 +130,7 @@ import Testing
         let sleep = sleepRequest(ms: 2_000)
         let sleepers = (0..<4).map { _ in Task { try await client.call(Aigw_V1_Debug.sleep, sleep) } }
         let probe = try await server.client()
-        try await waitUntil { try await probe.call(Aigw_V1_Admin.serverInfo, .init()).inFlightCalls == 5 }
+        try await waitUntil { try await probe.call(Aigw_V1_Admin.serverInfo, .init()).inFlightCalls == 4 }
         let error = await #expect(throws: RPCError.self) {
             _ = try await client.call(Aigw_V1_Admin.health, .init())
         }

@@ -11,7 +11,7 @@ import Testing
         let sleep = sleepRequest(ms: 1_000)
         let calls = (0..<5).map { _ in Task { try await client.call(Aigw_V1_Debug.sleep, sleep) } }
         let probe = try await server.client()
-        try await waitUntil { try await probe.call(Aigw_V1_Admin.serverInfo, .init()).inFlightCalls == 6 }
+        try await waitUntil { try await probe.call(Aigw_V1_Admin.serverInfo, .init()).inFlightCalls == 5 }
         kill(server.process.processIdentifier, SIGTERM)
 
         try await waitUntil { await client.isDraining }
@@ -31,7 +31,7 @@ import Testing
         let client = try await server.client()
         let sleep = sleepRequest(ms: 60_000)
         let call = Task { try await client.call(Aigw_V1_Debug.sleep, sleep) }
-        try await waitUntil { try await client.call(Aigw_V1_Admin.serverInfo, .init()).inFlightCalls == 2 }
+        try await waitUntil { try await client.call(Aigw_V1_Admin.serverInfo, .init()).inFlightCalls == 1 }
         let started = ContinuousClock.now
         kill(server.process.processIdentifier, SIGTERM)
         let error = await #expect(throws: RPCError.self) { _ = try await call.value }

@@ -171,6 +171,10 @@ struct  Aigw__V1__ServerInfoResponse
   size_t n_providers;
   Aigw__V1__ProviderInfo **providers;
   uint64_t open_connections;
+  /*
+   * Handlers running in a task now (inline handlers such as Health are not counted), including cancelled ones
+   * that have not returned yet.
+   */
   uint64_t in_flight_calls;
   uint32_t max_frame_bytes;
   uint32_t max_concurrent_calls;

@@ -10,7 +10,8 @@ final class AigwProcess {
     init(binary: String, socket: String) throws {
         self.socket = socket
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--socket", socket, "--tcp", "127.0.0.1:0", "--log-level", "warning"]
+        process.arguments = ["serve", "--socket", socket, "--tcp", "127.0.0.1:0", "--log-level", "warning",
+                             "--enable-debug-methods"]
         process.environment = ["AIGW_ADMIN_TOKEN": Self.token, "PATH": "/usr/bin:/bin"]
         let out = Pipe()
         process.standardOutput = out

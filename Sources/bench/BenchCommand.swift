@@ -61,9 +61,12 @@ struct BenchCommand: AsyncParsableCommand {
                 let rpcTarget: Target = transport == "unix" ? .unix(server.socket) : .tcp(server.tcpPort)
                 _ = try await RawRPCLoadClient.run(target: rpcTarget, token: AigwProcess.token, inFlight: n, duration: .milliseconds(300))
                 let rpc = Stats(try await RawRPCLoadClient.run(target: rpcTarget, token: AigwProcess.token, inFlight: n, duration: duration), duration)
+                let echoPath = Aigw_V1_Debug.echo.path
+                _ = try await RawRPCLoadClient.run(target: rpcTarget, token: AigwProcess.token, method: echoPath, inFlight: n, duration: .milliseconds(300))
+                let task = Stats(try await RawRPCLoadClient.run(target: rpcTarget, token: AigwProcess.token, method: echoPath, inFlight: n, duration: duration), duration)
                 _ = try await RPCLoadClient.run(client: client, inFlight: n, duration: .milliseconds(300), pinned: pinned)
                 let swiftClient = Stats(try await RPCLoadClient.run(client: client, inFlight: n, duration: duration, pinned: pinned), duration)
-                let row = Row(transport: transport, inFlight: n, echo: echo, rpc: rpc, swiftClient: swiftClient)
+                let row = Row(transport: transport, inFlight: n, echo: echo, rpc: rpc, task: task, swiftClient: swiftClient)
                 print(row.line)
                 rows.append(row)
             }

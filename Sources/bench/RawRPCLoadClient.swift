@@ -2,7 +2,7 @@ import GatewayWire
 import NIOCore
 import NIOPosix
 
-/// Keeps `inFlight` Health calls outstanding on one connection with a bare NIO client: the same load generator as
+/// Keeps `inFlight` calls of one method outstanding on one connection with a bare NIO client: the same load generator as
 /// the echo baseline, but speaking the real protocol (handshake, a fresh call id per request, each answer's envelope
 /// decoded and checked). The difference to the echo is the server's RPC layer.
 enum RawRPCLoadClient {
@@ -20,13 +20,12 @@ enum RawRPCLoadClient {
         private var stopping = false
         private var failures = 0
 
-        init(inFlight: Int, deadline: NIODeadline, done: EventLoopPromise<[UInt64]>, token: String) {
+        init(inFlight: Int, deadline: NIODeadline, done: EventLoopPromise<[UInt64]>, token: String, method: String) {
             self.inFlight = inFlight
             self.deadline = deadline
             self.done = done
             var request = Aigw_V1_Request()
-            request.method = Aigw_V1_Admin.health.path
-            request.payload = Aigw_V1_HealthRequest().serializedBytes()
+            request.method = method
             var metadata = Aigw_V1_Metadata()
             metadata.authToken = token
             request.metadata = metadata
@@ -82,7 +81,9 @@ enum RawRPCLoadClient {
         }
     }
 
-    static func run(target: Target, token: String, inFlight: Int, duration: Duration) async throws -> [UInt64] {
+    static func run(
+        target: Target, token: String, method: String = Aigw_V1_Admin.health.path, inFlight: Int, duration: Duration
+    ) async throws -> [UInt64] {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let done = loop.makePromise(of: [UInt64].self)
         let deadline = NIODeadline.now() + .nanoseconds(Int64(duration / .nanoseconds(1)))
@@ -90,7 +91,7 @@ enum RawRPCLoadClient {
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
                 try channel.pipeline.syncOperations.addHandler(
-                    Handler(inFlight: inFlight, deadline: deadline, done: done, token: token))
+                    Handler(inFlight: inFlight, deadline: deadline, done: done, token: token, method: method))
             }
         }
         switch target {

@@ -23,14 +23,17 @@ struct Row {
     let inFlight: Int
     let echo: Stats
     let rpc: Stats
+    let task: Stats
     let swiftClient: Stats
 
     var ratio: Double { echo.perSecond > 0 ? rpc.perSecond / echo.perSecond : 0 }
+    var taskRatio: Double { echo.perSecond > 0 ? task.perSecond / echo.perSecond : 0 }
     var clientRatio: Double { echo.perSecond > 0 ? swiftClient.perSecond / echo.perSecond : 0 }
 
     var line: String {
         "\(transport) in-flight=\(inFlight) echo=\(Int(echo.perSecond))/s p50=\(fmt(echo.p50))us p99=\(fmt(echo.p99))us "
             + "rpc=\(Int(rpc.perSecond))/s p50=\(fmt(rpc.p50))us p99=\(fmt(rpc.p99))us ratio=\(fmt(ratio, 2)) "
+            + "task=\(Int(task.perSecond))/s ratio=\(fmt(taskRatio, 2)) "
             + "swift-client=\(Int(swiftClient.perSecond))/s p50=\(fmt(swiftClient.p50))us p99=\(fmt(swiftClient.p99))us "
             + "ratio=\(fmt(clientRatio, 2))"
     }

@@ -15,15 +15,14 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private var pending: [UInt64: Pending] = [:]
     /// Calls cancelled before their registration reached the loop.
     private var cancelledEarly: Set<UInt64> = []
+    /// The highest call id started so far. A cancel for an id at or below it with no pending entry is for a call that
+    /// already ended, and is dropped rather than remembered forever.
+    private var highestStarted: UInt64 = 0
     private var helloPromise: EventLoopPromise<Aigw_V1_HelloAck>?
     private var pingWaiters: [UInt64: EventLoopPromise<Void>] = [:]
     private var goAwayReceived = false
     private var closedError: RPCError?
-    private var flushScheduled = false
-    /// Writes since the last flush. Flushing every `flushBatch` writes lets the peer start on the first answers while
-    /// later ones are still being produced, instead of both sides taking turns with whole batches.
-    private var unflushedWrites = 0
-    private let flushBatch = 64
+    private let flusher = BatchedFlusher()
 
     init(helloPromise: EventLoopPromise<Aigw_V1_HelloAck>) {
         self.helloPromise = helloPromise
@@ -91,6 +90,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     // MARK: Called on the loop by GatewayClient
 
     func start(_ callID: UInt64, _ request: ByteBuffer, _ waiter: Pending) {
+        highestStarted = max(highestStarted, callID)
         if cancelledEarly.remove(callID) != nil {
             resume(waiter, throwing: CancellationError())
             return
@@ -110,7 +110,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     /// Stops waiting for `callID` and tells the server to stop working on it.
     func cancel(_ callID: UInt64, with error: any Error) {
         guard let waiter = pending.removeValue(forKey: callID) else {
-            cancelledEarly.insert(callID)
+            if callID > highestStarted { cancelledEarly.insert(callID) }
             return
         }
         resume(waiter, throwing: error)
@@ -157,26 +157,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         writeBytes(out)
     }
 
-    /// Writes and flushes after this loop tick, or at once when a batch is full (see `flushBatch`).
     private func writeBytes(_ bytes: ByteBuffer) {
         guard let context else { return }
         context.write(wrapOutboundOut(bytes), promise: nil)
-        unflushedWrites += 1
-        if unflushedWrites >= flushBatch {
-            unflushedWrites = 0
-            context.flush()
-            return
-        }
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            let this = handler.value
-            this.flushScheduled = false
-            if this.unflushedWrites > 0 {
-                this.unflushedWrites = 0
-                this.context?.flush()
-            }
-        }
+        flusher.didWrite(context)
     }
 }

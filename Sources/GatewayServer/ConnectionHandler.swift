@@ -39,11 +39,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var calls: [UInt64: Call] = [:]
     private var highestCallID: UInt64 = 0
     private var context: ChannelHandlerContext?
-    private var flushScheduled = false
-    /// Writes since the last flush. Flushing every `flushBatch` writes lets the peer start on the first answers while
-    /// later ones are still being produced, instead of both sides taking turns with whole batches.
-    private var unflushedWrites = 0
-    private let flushBatch = 64
+    private let flusher = BatchedFlusher()
     /// Runs this connection's handlers on its event loop (see `EventLoopTaskExecutor`).
     private var executor: EventLoopTaskExecutor!
 
@@ -341,27 +337,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         scheduleFlush()
     }
 
-    /// Flushes after everything already queued on the loop has run, batching this tick's writes, or at once when a
-    /// batch is full.
     private func scheduleFlush() {
         guard let context else { return }
-        unflushedWrites += 1
-        if unflushedWrites >= flushBatch {
-            unflushedWrites = 0
-            context.flush()
-            return
-        }
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            let this = handler.value
-            this.flushScheduled = false
-            if this.unflushedWrites > 0 {
-                this.unflushedWrites = 0
-                this.context?.flush()
-            }
-        }
+        flusher.didWrite(context)
     }
 }
 

@@ -11,6 +11,9 @@ struct AigwctlCommand: AsyncParsableCommand {
         version: AigwVersion.current,
         subcommands: [Health.self, Info.self]
     )
+
+    /// Connection options may come before the subcommand too (`aigwctl --socket PATH health`).
+    @OptionGroup var connection: ConnectionOptions
 }
 
 /// How to reach the server, shared by every subcommand.

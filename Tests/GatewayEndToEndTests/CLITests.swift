@@ -39,6 +39,11 @@ import Testing
 
         let table = try run(aigwctl, ["info", "--socket", server.socketPath])
         #expect(table.stdout.contains("store            memory"))
+
+        // The form: connection options before the subcommand.
+        let before = try run(aigwctl, ["--socket", server.socketPath, "--json", "health"])
+        #expect(before.status == 0)
+        #expect(before.stdout.contains("SERVING_STATUS_SERVING"))
         server.terminate()
     }
 

@@ -30,6 +30,7 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         let levels = inFlight.split(separator: ",").compactMap { Int($0) }
         let duration = Duration.milliseconds(Int64(seconds * 1000))
+        let warmUp = Duration.milliseconds(300)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aigw-bench-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -39,13 +40,13 @@ struct BenchCommand: AsyncParsableCommand {
         let server = try AigwProcess(binary: aigw, socket: dir.appendingPathComponent("aigw.sock").path)
         defer { server.stop() }
 
-        // The echo carries the same bytes an RPC Health request frame carries.
-        var request = Aigw_V1_Request()
-        request.method = Aigw_V1_Admin.health.path
-        request.metadata = Aigw_V1_Metadata()
+        var healthDialect = RPCDialect(method: Aigw_V1_Admin.health.path, token: AigwProcess.token)
+        let taskDialect = RPCDialect(method: Aigw_V1_Debug.echo.path, token: AigwProcess.token)
+        // The echo carries the same bytes as an RPC Health request frame.
         var envelope = ByteBuffer()
-        envelope.writeFrame(.with(1, .request(request)))
-        envelope.moveReaderIndex(forwardBy: 4)
+        healthDialect.request(1, into: &envelope)
+        envelope.moveReaderIndex(forwardBy: WireProtocol.lengthPrefixBytes)
+        let echoDialect = EchoDialect(frame: envelope)
 
         var rows: [Row] = []
         for transport in ["unix", "tcp"] {
@@ -54,18 +55,20 @@ struct BenchCommand: AsyncParsableCommand {
                 ? .unix(path: server.socket) : .tcp(host: "127.0.0.1", port: server.tcpPort)
             // Admin over TCP needs a token; the bench server is started with one.
             let client = try await GatewayClient.connect(to: clientTarget, token: AigwProcess.token)
+            let rpcTarget: Target = transport == "unix" ? .unix(server.socket) : .tcp(server.tcpPort)
             for n in levels {
-                // Warm up both paths, then measure.
-                _ = try await EchoLoadClient.run(target: echoTarget, frame: envelope, inFlight: n, duration: .milliseconds(300))
-                let echo = Stats(try await EchoLoadClient.run(target: echoTarget, frame: envelope, inFlight: n, duration: duration), duration)
-                let rpcTarget: Target = transport == "unix" ? .unix(server.socket) : .tcp(server.tcpPort)
-                _ = try await RawRPCLoadClient.run(target: rpcTarget, token: AigwProcess.token, inFlight: n, duration: .milliseconds(300))
-                let rpc = Stats(try await RawRPCLoadClient.run(target: rpcTarget, token: AigwProcess.token, inFlight: n, duration: duration), duration)
-                let echoPath = Aigw_V1_Debug.echo.path
-                _ = try await RawRPCLoadClient.run(target: rpcTarget, token: AigwProcess.token, method: echoPath, inFlight: n, duration: .milliseconds(300))
-                let task = Stats(try await RawRPCLoadClient.run(target: rpcTarget, token: AigwProcess.token, method: echoPath, inFlight: n, duration: duration), duration)
-                _ = try await RPCLoadClient.run(client: client, inFlight: n, duration: .milliseconds(300), pinned: pinned)
-                let swiftClient = Stats(try await RPCLoadClient.run(client: client, inFlight: n, duration: duration, pinned: pinned), duration)
+                // Each measurement follows a short warm-up of the same load.
+                func measure<D: LoadDialect>(_ target: Target, _ dialect: D) async throws -> Stats {
+                    _ = try await PipelinedLoad.run(target: target, dialect: dialect, inFlight: n, duration: warmUp)
+                    return Stats(try await PipelinedLoad.run(target: target, dialect: dialect, inFlight: n,
+                                                             duration: duration), duration)
+                }
+                let echo = try await measure(echoTarget, echoDialect)
+                let rpc = try await measure(rpcTarget, healthDialect)
+                let task = try await measure(rpcTarget, taskDialect)
+                _ = try await RPCLoadClient.run(client: client, inFlight: n, duration: warmUp, pinned: pinned)
+                let swiftClient = Stats(
+                    try await RPCLoadClient.run(client: client, inFlight: n, duration: duration, pinned: pinned), duration)
                 let row = Row(transport: transport, inFlight: n, echo: echo, rpc: rpc, task: task, swiftClient: swiftClient)
                 print(row.line)
                 rows.append(row)

@@ -4,7 +4,7 @@ import GatewayWire
 /// Keeps `inFlight` Health calls outstanding through the Swift client and times each one.
 enum RPCLoadClient {
     static func run(client: GatewayClient, inFlight: Int, duration: Duration, pinned: Bool) async throws -> [UInt64] {
-        let deadline = DispatchTimeNanos.now() + UInt64(duration / .nanoseconds(1))
+        let deadline = Clock.nanos() + UInt64(duration / .nanoseconds(1))
         return try await withThrowingTaskGroup(of: [UInt64].self) { group in
             for _ in 0..<inFlight {
                 group.addTask(executorPreference: pinned ? client.taskExecutor : nil) {
@@ -12,9 +12,9 @@ enum RPCLoadClient {
                     latencies.reserveCapacity(1 << 16)
                     let request = Aigw_V1_HealthRequest()
                     while true {
-                        let start = DispatchTimeNanos.now()
+                        let start = Clock.nanos()
                         _ = try await client.call(Aigw_V1_Admin.health, request)
-                        let end = DispatchTimeNanos.now()
+                        let end = Clock.nanos()
                         latencies.append(end - start)
                         if end >= deadline { return latencies }
                     }

@@ -5,7 +5,7 @@ PY := .venv/bin/python
 # Extra arguments for `make run`, e.g. make run ARGS="--tcp 127.0.0.1:7401".
 ARGS ?=
 
-.PHONY: all deps build release run test test-swift test-python check-generated generate bench clean
+.PHONY: all deps build release run test test-swift test-python check-generated generate bench leak-check clean
 
 all: build
 
@@ -43,6 +43,13 @@ bench: deps
 	$(SWIFT) build -c release --product aigw
 	$(SWIFT) build -c release --product bench
 	.build/release/bench --aigw .build/release/aigw --output docs/benchmarks.md
+
+## Runs the protobuf-c bridge under valgrind (DWARF 4, as valgrind 3.19 needs) and fails on any definite leak.
+leak-check: deps
+	command -v valgrind >/dev/null || sudo apt-get install -y -qq valgrind || apt-get install -y -qq valgrind
+	$(SWIFT) build --product bridge-leakcheck --scratch-path .build-valgrind -Xswiftc -dwarf-version=4 -Xcc -gdwarf-4
+	valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
+		.build-valgrind/debug/bridge-leakcheck
 
 clean:
 	rm -rf .build .venv

@@ -90,6 +90,9 @@ let package = Package(
             ]
         ),
 
+        // A synchronous workout of the protobuf-c bridge that `make leak-check` runs under valgrind.
+        .executableTarget(name: "bridge-leakcheck", dependencies: ["GatewayWire"]),
+
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
         .testTarget(
             name: "GatewayWireTests",

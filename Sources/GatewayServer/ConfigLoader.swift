@@ -1,4 +1,5 @@
 import Foundation
+import GatewayCore
 import Logging
 import Yams
 
@@ -26,7 +27,35 @@ public enum ConfigLoader {
         }
     }
 
-    public static let keys: [Key] = [
+    public static let keys: [Key] = baseKeys + limitKeys
+
+    /// `limits.<endpoint>.<level>` for every endpoint and level (see `RateLimitRuleSpec` for the value syntax).
+    static let limitKeys: [Key] = Endpoint.allCases.flatMap { endpoint in
+        LimitLevel.allCases.map { level in
+            Key(path: "limits.\(endpoint.rawValue).\(level.rawValue)",
+                env: ["AIGW_LIMIT_\(endpoint.rawValue.uppercased())_\(level.rawValue.uppercased())"],
+                help: "\(level.rawValue) limit for \(endpoint.rawValue): COUNT/WINDOW [sliding_window] [burst=N] [shadow], or off",
+                secret: false,
+                apply: { c, v in
+                    let rule: RateLimitRule?
+                    do {
+                        rule = try RateLimitRuleSpec.parse(v)
+                    } catch let error as RateLimitRuleSpec.ParseError {
+                        throw ValueError(message: error.message)
+                    }
+                    var limits = c.rateLimits.endpoints[endpoint] ?? RateLimitPolicy.EndpointLimits()
+                    switch level {
+                    case .user: limits.user = rule
+                    case .org: limits.org = rule
+                    case .endpoint: limits.endpoint = rule
+                    }
+                    c.rateLimits.endpoints[endpoint] = limits
+                },
+                read: { RateLimitRuleSpec.render($0.rateLimits.endpoints[endpoint]?.rule(level)) })
+        }
+    }
+
+    static let baseKeys: [Key] = [
         Key(path: "server.socket", env: ["AIGW_SOCKET"], help: "Unix socket path; empty disables it",
             secret: false, apply: { c, v in c.server.socketPath = v }, read: { $0.server.socketPath }),
         Key(path: "server.tcp", env: ["AIGW_TCP"], help: "TCP host:port; empty disables it", secret: false,

@@ -38,6 +38,8 @@ public final class GatewayServer: Service {
         let authorizer = AdminAuthorizer(token: config.server.adminToken)
         var router = MethodRouter(contract: contract, authorize: authorizer.authorize)
         admin.register(into: &router)
+        let limiter = RateLimiter(policy: config.rateLimits, store: MemoryRateLimitStore(clock: clock))
+        LimitService(limiter: limiter).register(into: &router)
         if config.debugMethods { DebugService.register(into: &router) }
         self.router = router
     }

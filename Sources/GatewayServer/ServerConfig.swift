@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import GatewayCore
 import Logging
 
 /// Everything aigw is configured with. Defaults live here; `ConfigLoader` fills the struct from a YAML file, the
@@ -55,6 +56,8 @@ public struct ServerConfig: Sendable {
     public var openAI = Provider(baseURL: "https://api.openai.com/v1")
     public var anthropic = Provider(baseURL: "https://api.anthropic.com/v1", apiVersion: "2023-06-01")
     public var logging = Logging()
+    /// Limits per endpoint and level; the product spec's defaults unless configured.
+    public var rateLimits = RateLimitPolicy.productDefaults
     /// Serves the `aigw.v1.Debug` methods (sleep, ticks, echo) for tests and load checks.
     public var debugMethods = false
 

@@ -9,7 +9,7 @@ struct AigwctlCommand: AsyncParsableCommand {
         commandName: "aigwctl",
         abstract: "Administer a running aigw.",
         version: AigwVersion.current,
-        subcommands: [Health.self, Info.self]
+        subcommands: [Health.self, Info.self, Limits.self]
     )
 
     /// Connection options may come before the subcommand too (`aigwctl --socket PATH health`).
@@ -126,5 +126,80 @@ struct Info: AsyncParsableCommand {
     static func duration(ms: UInt64) -> String {
         let s = ms / 1000
         return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s).\(ms % 1000 / 100)s"
+    }
+}
+
+struct Limits: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show or reset rate limits.", subcommands: [Get.self, Reset.self], defaultSubcommand: Get.self)
+
+    /// Endpoint names as the CLI takes them.
+    static func endpoint(_ name: String?) throws -> Aigw_V1_Endpoint {
+        guard let name else { return .unspecified }
+        guard let e = Aigw_V1_Endpoint(protoName: "ENDPOINT_" + name.uppercased()), e != .unspecified else {
+            throw ValidationError("unknown endpoint '\(name)': use summarize, search, chat, embeddings or translation")
+        }
+        return e
+    }
+
+    static func short(_ protoName: String, _ prefix: String) -> String {
+        protoName.hasPrefix(prefix) ? String(protoName.dropFirst(prefix.count)).lowercased() : protoName
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the limits that apply to a user and/or org, per endpoint, without consuming.")
+
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "User id.") var user: String?
+        @Option(help: "Org id.") var org: String?
+        @Option(help: "Endpoint (default: all).") var endpoint: String?
+
+        func run() async throws {
+            var request = Aigw_V1_GetLimitsRequest()
+            request.userId = user ?? ""
+            request.orgId = org ?? ""
+            request.endpoint = try Limits.endpoint(endpoint)
+            let response = try await connection.withClient { client, options in
+                try await client.call(Aigw_V1_Admin.getLimits, request, options: options)
+            }
+            if connection.json {
+                try connection.printJSON(response)
+                return
+            }
+            var table = TextTable(header: ["ENDPOINT", "LEVEL", "SUBJECT", "ALGORITHM", "LIMIT", "WINDOW", "REMAINING",
+                                           "SHADOW"])
+            table.rows = response.limits.map {
+                [Limits.short($0.endpoint.protoName, "ENDPOINT_"), Limits.short($0.level.protoName, "LIMIT_LEVEL_"),
+                 $0.subject, Limits.short($0.algorithm.protoName, "LIMIT_ALGORITHM_"), String($0.limit),
+                 "\($0.windowMs / 1000)s", String($0.remaining), $0.shadow ? "yes" : "no"]
+            }
+            print(table.render())
+        }
+    }
+
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reset an endpoint's limits: a user's, an org's, or (with neither) everyone's.")
+
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "Endpoint (required).") var endpoint: String
+        @Option(help: "User id.") var user: String?
+        @Option(help: "Org id.") var org: String?
+
+        func run() async throws {
+            var request = Aigw_V1_ResetLimitsRequest()
+            request.endpoint = try Limits.endpoint(endpoint)
+            request.userId = user ?? ""
+            request.orgId = org ?? ""
+            let response = try await connection.withClient { client, options in
+                try await client.call(Aigw_V1_Admin.resetLimits, request, options: options)
+            }
+            if connection.json {
+                try connection.printJSON(response)
+            } else {
+                print("reset \(response.resetCount) counter(s)")
+            }
+        }
     }
 }

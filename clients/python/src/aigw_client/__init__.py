@@ -2,6 +2,7 @@
 
 from .client import Client, ResponseStream
 from .errors import RPCError
+from .ratelimit import rate_limit_headers
 from .framing import (
     DEFAULT_MAX_FRAME_BYTES,
     PROTOCOL_VERSION,
@@ -18,6 +19,7 @@ __all__ = [
     "Client",
     "ResponseStream",
     "RPCError",
+    "rate_limit_headers",
     "encode_frame",
     "FrameReader",
     "FrameError",

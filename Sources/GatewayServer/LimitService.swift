@@ -1,0 +1,64 @@
+import GatewayCore
+import GatewayWire
+
+/// CheckLimit on the Gateway service and GetLimits/ResetLimits on Admin, over Core's `RateLimiter`.
+struct LimitService: Sendable {
+    let limiter: RateLimiter
+
+    func register(into router: inout MethodRouter) {
+        router.unary(Aigw_V1_Gateway.checkLimit) { request, _ in try await check(request) }
+        router.unary(Aigw_V1_Admin.getLimits) { request, _ in try await limits(request) }
+        router.unary(Aigw_V1_Admin.resetLimits) { request, _ in try await reset(request) }
+    }
+
+    func check(_ request: Aigw_V1_CheckLimitRequest) async throws -> Aigw_V1_CheckLimitResponse {
+        guard let caller = request.caller else {
+            throw GatewayError(.invalidArgument, "caller is required", reason: "missing_caller")
+        }
+        let endpoint = try Self.endpoint(caller.endpoint)
+        let decision = try await limiter.check(
+            endpoint: endpoint, userID: caller.userId, orgID: caller.orgId, cost: UInt64(request.cost),
+            peek: request.peek)
+        var response = Aigw_V1_CheckLimitResponse()
+        response.allowed = decision.allowed
+        response.deniedBy = decision.deniedBy.map(WireMapping.level) ?? .unspecified
+        response.shadowDenied = decision.shadowDenied
+        response.levels = decision.levels.map(WireMapping.limitStatus)
+        if let governing = decision.governing {
+            response.limit = governing.evaluation.limit
+            response.remaining = governing.evaluation.remaining
+            response.resetAtUnixMs = governing.evaluation.resetAt
+            response.retryAfterMs = UInt64(max(0, governing.evaluation.retryAfterMillis))
+        }
+        return response
+    }
+
+    func limits(_ request: Aigw_V1_GetLimitsRequest) async throws -> Aigw_V1_GetLimitsResponse {
+        let endpoints = request.endpoint == .unspecified ? Endpoint.allCases : [try Self.endpoint(request.endpoint)]
+        var response = Aigw_V1_GetLimitsResponse()
+        for endpoint in endpoints {
+            let statuses = try await limiter.status(endpoint: endpoint, userID: request.userId, orgID: request.orgId)
+            response.limits += statuses.map(WireMapping.limitStatus)
+        }
+        return response
+    }
+
+    func reset(_ request: Aigw_V1_ResetLimitsRequest) async throws -> Aigw_V1_ResetLimitsResponse {
+        guard request.endpoint != .unspecified else {
+            throw GatewayError(.invalidArgument, "endpoint is required", reason: "missing_endpoint")
+        }
+        let endpoint = try Self.endpoint(request.endpoint)
+        var response = Aigw_V1_ResetLimitsResponse()
+        response.resetCount = UInt32(
+            clamping: try await limiter.store.reset(endpoint: endpoint, userID: request.userId, orgID: request.orgId))
+        return response
+    }
+
+    private static func endpoint(_ e: Aigw_V1_Endpoint) throws -> Endpoint {
+        guard let endpoint = WireMapping.endpoint(e) else {
+            throw GatewayError(.invalidArgument, "endpoint must be one of summarize, search, chat, embeddings, translation",
+                               reason: "invalid_endpoint")
+        }
+        return endpoint
+    }
+}

@@ -24,6 +24,11 @@ let package = Package(
             pkgConfig: "libprotobuf-c",
             providers: [.apt(["libprotobuf-c-dev"])]
         ),
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
         .target(
             name: "CGatewayProto",
             dependencies: ["CProtobufC"],
@@ -40,6 +45,12 @@ let package = Package(
                 "GatewayCore", "CGatewayProto", "CProtobufC",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
+        ),
+
+        // Redis over hiredis (the only module that imports it): pipelined connections on their own threads.
+        .target(
+            name: "GatewayRedis",
+            dependencies: ["GatewayCore", "CHiredis"]
         ),
 
         // Listeners, dispatch, handlers, configuration, lifecycle.
@@ -94,6 +105,7 @@ let package = Package(
         .executableTarget(name: "bridge-leakcheck", dependencies: ["GatewayWire"]),
 
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
+        .testTarget(name: "GatewayRedisTests", dependencies: ["GatewayRedis", "GatewayCore"]),
         .testTarget(
             name: "GatewayWireTests",
             dependencies: ["GatewayWire", "CProtobufC", .product(name: "NIOCore", package: "swift-nio")]

@@ -1,0 +1,85 @@
+import GatewayCore
+
+/// Where Redis is and how to talk to it.
+public struct RedisConfiguration: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    public var password: String?
+    public var db: Int
+    public var connectTimeout: Duration
+    /// The longest a command may wait for its reply before the connection is declared broken.
+    public var commandTimeout: Duration
+    /// Connections in the pool; each has its own I/O thread and pipelines what is sent to it.
+    public var poolSize: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 6379, password: String? = nil, db: Int = 0,
+        connectTimeout: Duration = .milliseconds(500), commandTimeout: Duration = .milliseconds(500),
+        poolSize: Int = 2
+    ) {
+        self.host = host
+        self.port = port
+        self.password = password
+        self.db = db
+        self.connectTimeout = connectTimeout
+        self.commandTimeout = commandTimeout
+        self.poolSize = max(1, poolSize)
+    }
+
+    /// Parses `redis://[:password@]host[:port][/db]` (a user name before the colon is ignored; Redis 6 ACL users are
+    /// not supported yet).
+    public init(url: String) throws {
+        guard url.hasPrefix("redis://") else {
+            throw GatewayError(.invalidArgument, "expected a redis:// URL", reason: "invalid_redis_url")
+        }
+        var rest = Substring(url.dropFirst("redis://".count))
+        self.init()
+        if let at = rest.lastIndex(of: "@") {
+            let credentials = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            if let colon = credentials.firstIndex(of: ":") {
+                let secret = String(credentials[credentials.index(after: colon)...])
+                password = secret.isEmpty ? nil : (secret.removingPercentEncodingSimple ?? secret)
+            }
+        }
+        if let slash = rest.firstIndex(of: "/") {
+            let dbText = rest[rest.index(after: slash)...]
+            rest = rest[..<slash]
+            if !dbText.isEmpty {
+                guard let n = Int(dbText), n >= 0 else {
+                    throw GatewayError(.invalidArgument, "invalid database '\(dbText)' in the Redis URL",
+                                       reason: "invalid_redis_url")
+                }
+                db = n
+            }
+        }
+        if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
+            guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else {
+                throw GatewayError(.invalidArgument, "invalid port in the Redis URL", reason: "invalid_redis_url")
+            }
+            port = p
+            rest = rest[..<colon]
+        }
+        if rest.hasPrefix("[") && rest.hasSuffix("]") { rest = rest.dropFirst().dropLast() }
+        if !rest.isEmpty { host = String(rest) }
+    }
+}
+
+extension String {
+    /// Decodes %XX escapes (passwords in URLs may contain them) without Foundation.
+    fileprivate var removingPercentEncodingSimple: String? {
+        guard contains("%") else { return self }
+        var bytes: [UInt8] = []
+        var it = utf8.makeIterator()
+        while let b = it.next() {
+            if b == UInt8(ascii: "%") {
+                guard let h = it.next(), let l = it.next(), let v = UInt8(String(decoding: [h, l], as: UTF8.self), radix: 16)
+                else { return nil }
+                bytes.append(v)
+            } else {
+                bytes.append(b)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import GatewayCore
+import GatewayRedis
+import Testing
+
+/// The Redis layer against real redis-server processes.
+@Suite struct RedisClientTests {
+    /// The shared server `make test` started (AIGW_TEST_REDIS_URL), or a private one when run by hand.
+    static func sharedServer() throws -> (RedisConfiguration, RedisServerProcess?) {
+        if let url = ProcessInfo.processInfo.environment["AIGW_TEST_REDIS_URL"], !url.isEmpty {
+            return (try RedisConfiguration(url: url), nil)
+        }
+        let server = try RedisServerProcess()
+        return (try RedisConfiguration(url: server.url), server)
+    }
+
+    static func key(_ name: String) -> String { "aigw-test:\(UUID().uuidString):\(name)" }
+
+    @Test func parsesURLs() throws {
+        let full = try RedisConfiguration(url: "redis://:p%40ss@redis.internal:6380/4")
+        #expect(full.host == "redis.internal")
+        #expect(full.port == 6380)
+        #expect(full.password == "p@ss")
+        #expect(full.db == 4)
+        let bare = try RedisConfiguration(url: "redis://localhost")
+        #expect(bare.host == "localhost" && bare.port == 6379 && bare.password == nil && bare.db == 0)
+        let user = try RedisConfiguration(url: "redis://default:secret@10.0.0.1:7000")
+        #expect(user.password == "secret" && user.port == 7000)
+        for bad in ["http://x", "redis://h:0", "redis://h:99999", "redis://h/x"] {
+            #expect(throws: GatewayError.self) { try RedisConfiguration(url: bad) }
+        }
+    }
+
+    @Test func repliesOfEveryKindAndBinarySafeArguments() async throws {
+        let (configuration, server) = try Self.sharedServer()
+        let client = RedisClient(configuration: configuration)
+        defer { client.close(); _ = server }
+        let key = Self.key("bytes")
+        let value: [UInt8] = [0, 1, 0xFF, 0x0D, 0x0A, 0, 42]
+        #expect(try await client.send(bytes: [Array("SET".utf8), Array(key.utf8), value]) == .status("OK"))
+        #expect(try await client.send(["GET", key]) == .bulk(value))
+        #expect(try await client.send(["GET", Self.key("missing")]) == .null)
+        #expect(try await client.send(["INCRBY", Self.key("n"), "41"]) == .integer(41))
+        let list = Self.key("list")
+        try await client.send(["RPUSH", list, "a", "b"])
+        #expect(try await client.send(["LRANGE", list, "0", "-1"]) == .array([.bulk(Array("a".utf8)), .bulk(Array("b".utf8))]))
+        let error = await #expect(throws: RedisError.self) { try await client.send(["LPUSH", key, "x"]) }
+        #expect(error?.kind == .server)
+        #expect(error?.message.hasPrefix("WRONGTYPE") == true)
+        try await client.send(["DEL", key, list])
+    }
+
+    @Test func concurrentCommandsArePipelined() async throws {
+        let (base, server) = try Self.sharedServer()
+        var configuration = base
+        configuration.poolSize = 1
+        let client = RedisClient(configuration: configuration)
+        defer { client.close(); _ = server }
+        let key = Self.key("counter")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<2_000 { group.addTask { try await client.send(["INCR", key]) } }
+            try await group.waitForAll()
+        }
+        #expect(try await client.send(["GET", key]).string == "2000")
+        let stats = client.pipelineStats
+        #expect(stats.commands == 2_001)
+        // Many commands share each round trip.
+        #expect(stats.roundTrips * 4 < stats.commands, "\(stats.roundTrips) round trips for \(stats.commands) commands")
+        try await client.send(["DEL", key])
+    }
+
+    @Test func scriptsRunByDigestAndSurviveScriptFlush() async throws {
+        let (configuration, server) = try Self.sharedServer()
+        let client = RedisClient(configuration: configuration)
+        defer { client.close(); _ = server }
+        let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+        let key = Self.key("script")
+        #expect(try await client.evaluate(script, keys: [key], arguments: ["5"]) == .integer(5))
+        try await client.send(["SCRIPT", "FLUSH"])
+        #expect(try await client.evaluate(script, keys: [key], arguments: ["2"]) == .integer(7))
+        try await client.send(["DEL", key])
+    }
+
+    @Test func authenticatesAndSelectsTheDatabase() async throws {
+        let server = try RedisServerProcess(arguments: ["--requirepass", "s3cret"])
+        let db2 = RedisClient(configuration: RedisConfiguration(port: server.port, password: "s3cret", db: 2))
+        let db0 = RedisClient(configuration: RedisConfiguration(port: server.port, password: "s3cret", db: 0))
+        let wrong = RedisClient(configuration: RedisConfiguration(port: server.port, password: "nope"))
+        defer { db2.close(); db0.close(); wrong.close() }
+        try await db2.send(["SET", "k", "in-db-2"])
+        #expect(try await db2.send(["GET", "k"]).string == "in-db-2")
+        #expect(try await db0.send(["GET", "k"]) == .null)
+        let error = await #expect(throws: RedisError.self) { try await wrong.send(["PING"]) }
+        #expect(error?.kind == .connection)
+        #expect(error?.message.contains("AUTH") == true)
+    }
+
+    @Test func failsFastWhileRedisIsDownAndReconnectsWhenItIsBack() async throws {
+        let server = try RedisServerProcess()
+        let client = RedisClient(configuration: RedisConfiguration(port: server.port, poolSize: 1))
+        defer { client.close() }
+        #expect(try await client.send(["PING"]) == .status("PONG"))
+        server.kill()
+        for _ in 0..<5 {
+            let started = ContinuousClock.now
+            let error = await #expect(throws: RedisError.self) { try await client.send(["PING"]) }
+            #expect(error?.kind == .connection)
+            #expect(ContinuousClock.now - started < .seconds(1))
+        }
+        try server.start()
+        let deadline = ContinuousClock.now + .seconds(10)
+        var back = false
+        while !back && ContinuousClock.now < deadline {
+            back = (try? await client.send(["PING"])) == .status("PONG")
+            if !back { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(back, "the client reconnected after the restart")
+    }
+
+    @Test func aHungServerCostsAtMostTheCommandTimeout() async throws {
+        let server = try RedisServerProcess()
+        let client = RedisClient(configuration: RedisConfiguration(
+            port: server.port, commandTimeout: .milliseconds(300), poolSize: 1))
+        defer { client.close() }
+        #expect(try await client.send(["PING"]) == .status("PONG"))
+        server.pause()
+        let started = ContinuousClock.now
+        let error = await #expect(throws: RedisError.self) { try await client.send(["PING"]) }
+        #expect(error?.kind == .connection)
+        #expect(ContinuousClock.now - started < .milliseconds(1_500))
+        server.resume()
+    }
+}

@@ -1,8 +1,9 @@
 /// The state of one limit's counter and the arithmetic of both algorithms, as pure functions of the state, the rule
 /// and the time. The in-memory store runs these directly; the Redis store runs the same arithmetic in Lua.
 public enum LimitCounter: Sendable, Hashable {
-    /// Fixed-point scale of token bucket balances: a millionth of a unit, so refills stay exact in integers.
-    public static let scale: UInt64 = 1_000_000
+    /// Fixed-point scale of token bucket balances: a thousandth of a unit, so refills stay exact in integers here
+    /// and in the Redis script's double-precision arithmetic (exact below 2^53) for any realistic limit.
+    public static let scale: UInt64 = 1_000
 
     /// Tokens (scaled) as of `updatedAt`.
     case bucket(tokens: UInt64, updatedAt: Int64)
@@ -80,6 +81,14 @@ public enum LimitCounter: Sendable, Hashable {
         public var resetAt: Int64
         /// How long until `cost` units would be allowed; 0 when allowed now.
         public var retryAfterMillis: Int64
+
+        public init(allowed: Bool, limit: UInt64, remaining: UInt64, resetAt: Int64, retryAfterMillis: Int64) {
+            self.allowed = allowed
+            self.limit = limit
+            self.remaining = remaining
+            self.resetAt = resetAt
+            self.retryAfterMillis = retryAfterMillis
+        }
     }
 
     private static func millis(toRefill scaledTokens: UInt64, perWindow: UInt64, window: UInt64) -> Int64 {

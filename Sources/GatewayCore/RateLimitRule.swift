@@ -23,9 +23,12 @@ public struct RateLimitRule: Sendable, Hashable {
     public var burst: UInt64
     /// Evaluated and reported, but never denies.
     public var shadow: Bool
+    /// When the shared store cannot be reached: deny with UNAVAILABLE (true) or allow (false, the default).
+    public var failClosed: Bool
 
     public init(
-        _ algorithm: LimitAlgorithm, limit: UInt64, windowMillis: Int64, burst: UInt64? = nil, shadow: Bool = false
+        _ algorithm: LimitAlgorithm, limit: UInt64, windowMillis: Int64, burst: UInt64? = nil, shadow: Bool = false,
+        failClosed: Bool = false
     ) {
         precondition(limit > 0 && windowMillis > 0, "a limit needs a positive count and window")
         self.algorithm = algorithm
@@ -33,6 +36,7 @@ public struct RateLimitRule: Sendable, Hashable {
         self.windowMillis = windowMillis
         self.burst = max(burst ?? limit, limit)
         self.shadow = shadow
+        self.failClosed = failClosed
     }
 
     public static func perMinute(_ limit: UInt64, _ algorithm: LimitAlgorithm = .tokenBucket) -> RateLimitRule {

@@ -1,11 +1,20 @@
 /// Answers CheckLimit: which limits apply to a caller, one atomic check over all of them, and the verdict.
+///
+/// When the store is unreachable (it throws `GatewayError` with code `.unavailable`, which includes its command timeout
+/// passing), a check whose limits all fail open is allowed without counting and marked `degraded`, and `onFailOpen`
+/// is told; if any of its limits fails closed, the check throws that error (UNAVAILABLE on the wire).
 public struct RateLimiter: Sendable {
     public let policy: RateLimitPolicy
     public let store: any RateLimitStore
+    private let onFailOpen: @Sendable (GatewayError) -> Void
 
-    public init(policy: RateLimitPolicy, store: any RateLimitStore) {
+    public init(
+        policy: RateLimitPolicy, store: any RateLimitStore,
+        onFailOpen: @escaping @Sendable (GatewayError) -> Void = { _ in }
+    ) {
         self.policy = policy
         self.store = store
+        self.onFailOpen = onFailOpen
     }
 
     /// The verdict on one request, with every level's state.
@@ -16,6 +25,8 @@ public struct RateLimiter: Sendable {
         /// A shadow-mode limit would have denied.
         public var shadowDenied: Bool
         public var levels: [LimitStatus]
+        /// The store was unreachable and every limit fails open: allowed without being counted.
+        public var degraded: Bool = false
 
         /// The limit that decides the headers: the denying one, else the one with the least room left.
         public var governing: LimitStatus? {
@@ -32,7 +43,14 @@ public struct RateLimiter: Sendable {
             throw GatewayError(.invalidArgument, "a limit check needs a user id or an org id", reason: "missing_caller")
         }
         let limits = policy.applicable(endpoint: endpoint, userID: userID, orgID: orgID)
-        let statuses = try await store.check(limits, cost: max(cost, 1), peek: peek)
+        let statuses: [LimitStatus]
+        do {
+            statuses = try await store.check(limits, cost: max(cost, 1), peek: peek)
+        } catch let error as GatewayError where error.code == .unavailable {
+            if limits.contains(where: \.rule.failClosed) { throw error }
+            onFailOpen(error)
+            return Decision(allowed: true, deniedBy: nil, shadowDenied: false, levels: [], degraded: true)
+        }
         let denier = statuses.first(where: \.denies)
         return Decision(
             allowed: denier == nil, deniedBy: denier?.key.level,

@@ -24,6 +24,7 @@ struct LimitService: Sendable {
         response.deniedBy = decision.deniedBy.map(WireMapping.level) ?? .unspecified
         response.shadowDenied = decision.shadowDenied
         response.levels = decision.levels.map(WireMapping.limitStatus)
+        response.degraded = decision.degraded
         if let governing = decision.governing {
             response.limit = governing.evaluation.limit
             response.remaining = governing.evaluation.remaining

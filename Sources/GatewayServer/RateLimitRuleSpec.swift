@@ -1,6 +1,7 @@
 import GatewayCore
 
-/// The configuration syntax of one limit: `COUNT/WINDOW [sliding_window|token_bucket] [burst=N] [shadow]`, or `off`.
+/// The configuration syntax of one limit: `COUNT/WINDOW [sliding_window|token_bucket] [burst=N] [shadow]
+/// [fail_closed]`, or `off`.
 ///
 /// Examples: `10/1m`, `500/1h sliding_window`, `20/1m burst=40`, `1000/1h shadow`. Windows take `ms`, `s`, `m`, `h`
 /// or `d`; a bare unit means one of it (`10/m`).
@@ -21,18 +22,24 @@ enum RateLimitRuleSpec {
         var algorithm = LimitAlgorithm.tokenBucket
         var burst: UInt64?
         var shadow = false
+        var failClosed = false
         for word in words.dropFirst() {
             if let a = LimitAlgorithm(rawValue: word) {
                 algorithm = a
             } else if word == "shadow" {
                 shadow = true
+            } else if word == "fail_closed" {
+                failClosed = true
+            } else if word == "fail_open" {
+                failClosed = false
             } else if word.hasPrefix("burst="), let n = UInt64(word.dropFirst(6)), n >= count {
                 burst = n
             } else {
-                throw ParseError(message: "unknown option '\(word)' (token_bucket, sliding_window, burst=N >= COUNT, shadow)")
+                throw ParseError(message: "unknown option '\(word)' (token_bucket, sliding_window, burst=N >= COUNT, shadow, fail_closed)")
             }
         }
-        return RateLimitRule(algorithm, limit: count, windowMillis: window, burst: burst, shadow: shadow)
+        return RateLimitRule(algorithm, limit: count, windowMillis: window, burst: burst, shadow: shadow,
+                             failClosed: failClosed)
     }
 
     static func render(_ rule: RateLimitRule?) -> String {
@@ -40,6 +47,7 @@ enum RateLimitRuleSpec {
         var words = ["\(rule.limit)/\(windowText(rule.windowMillis))", rule.algorithm.rawValue]
         if rule.burst != rule.limit { words.append("burst=\(rule.burst)") }
         if rule.shadow { words.append("shadow") }
+        if rule.failClosed { words.append("fail_closed") }
         return words.joined(separator: " ")
     }
 

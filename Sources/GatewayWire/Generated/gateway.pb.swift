@@ -1183,6 +1183,7 @@ public struct Aigw_V1_CheckLimitResponse: Sendable, Hashable {
     public var deniedBy: Aigw_V1_LimitLevel = .unspecified
     public var shadowDenied: Bool = false
     public var levels: [Aigw_V1_LimitStatus] = []
+    public var degraded: Bool = false
 
     public init() {}
 }
@@ -1200,6 +1201,7 @@ extension Aigw_V1_CheckLimitResponse: ProtoCMessage {
         self.deniedBy = Aigw_V1_LimitLevel(rawValue: Int32(truncatingIfNeeded: m.pointee.denied_by.rawValue))
         self.shadowDenied = (m.pointee.shadow_denied != 0)
         self.levels = ProtoC.array(m.pointee.levels, m.pointee.n_levels) { Aigw_V1_LimitStatus(c: $0!) }
+        self.degraded = (m.pointee.degraded != 0)
     }
 
     public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__CheckLimitResponse> {
@@ -1212,6 +1214,7 @@ extension Aigw_V1_CheckLimitResponse: ProtoCMessage {
             m.pointee.denied_by = Aigw__V1__LimitLevel(rawValue: .init(truncatingIfNeeded: self.deniedBy.rawValue))
             m.pointee.shadow_denied = self.shadowDenied ? 1 : 0
             (m.pointee.n_levels, m.pointee.levels) = a.array(self.levels) { v in v.cMessage(a) }
+            m.pointee.degraded = self.degraded ? 1 : 0
         }
     }
 
@@ -1242,6 +1245,7 @@ extension Aigw_V1_CheckLimitResponse: Encodable {
         case deniedBy = "deniedBy"
         case shadowDenied = "shadowDenied"
         case levels = "levels"
+        case degraded = "degraded"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -1254,6 +1258,7 @@ extension Aigw_V1_CheckLimitResponse: Encodable {
         try c.encode(self.deniedBy, forKey: .deniedBy)
         try c.encode(self.shadowDenied, forKey: .shadowDenied)
         try c.encode(self.levels, forKey: .levels)
+        try c.encode(self.degraded, forKey: .degraded)
     }
 }
 

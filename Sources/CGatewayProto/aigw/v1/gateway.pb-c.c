@@ -1982,7 +1982,7 @@ const ProtobufCMessageDescriptor aigw__v1__limit_status__descriptor =
   (ProtobufCMessageInit) aigw__v1__limit_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor aigw__v1__check_limit_response__field_descriptors[8] =
+static const ProtobufCFieldDescriptor aigw__v1__check_limit_response__field_descriptors[9] =
 {
   {
     "allowed",
@@ -2080,9 +2080,22 @@ static const ProtobufCFieldDescriptor aigw__v1__check_limit_response__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "degraded",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__CheckLimitResponse, degraded),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned aigw__v1__check_limit_response__field_indices_by_name[] = {
   0,   /* field[0] = allowed */
+  8,   /* field[8] = degraded */
   5,   /* field[5] = denied_by */
   7,   /* field[7] = levels */
   1,   /* field[1] = limit */
@@ -2094,7 +2107,7 @@ static const unsigned aigw__v1__check_limit_response__field_indices_by_name[] = 
 static const ProtobufCIntRange aigw__v1__check_limit_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor aigw__v1__check_limit_response__descriptor =
 {
@@ -2104,7 +2117,7 @@ const ProtobufCMessageDescriptor aigw__v1__check_limit_response__descriptor =
   "Aigw__V1__CheckLimitResponse",
   "aigw.v1",
   sizeof(Aigw__V1__CheckLimitResponse),
-  8,
+  9,
   aigw__v1__check_limit_response__field_descriptors,
   aigw__v1__check_limit_response__field_indices_by_name,
   1,  aigw__v1__check_limit_response__number_ranges,

@@ -335,10 +335,14 @@ struct  Aigw__V1__CheckLimitResponse
   protobuf_c_boolean shadow_denied;
   size_t n_levels;
   Aigw__V1__LimitStatus **levels;
+  /*
+   * The shared limit store was unreachable and every limit fails open: allowed without being counted.
+   */
+  protobuf_c_boolean degraded;
 };
 #define AIGW__V1__CHECK_LIMIT_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__check_limit_response__descriptor) \
-    , 0, 0, 0, 0, 0, AIGW__V1__LIMIT_LEVEL__LIMIT_LEVEL_UNSPECIFIED, 0, 0,NULL }
+    , 0, 0, 0, 0, 0, AIGW__V1__LIMIT_LEVEL__LIMIT_LEVEL_UNSPECIFIED, 0, 0,NULL, 0 }
 
 
 struct  Aigw__V1__TrackUsageRequest

@@ -58,6 +58,16 @@ public final class RedisClient: Sendable {
         close()
     }
 
+    /// Whether the most recent round trip of any connection worked.
+    public var isHealthy: Bool {
+        connections.contains { $0.healthy.load(ordering: .relaxed) }
+    }
+
+    /// Sends PING on every connection, so each is connected (or its failure known) before traffic arrives.
+    public func warmUp() async {
+        for connection in connections { _ = try? await connection.send([Array("PING".utf8)]) }
+    }
+
     /// Stops the I/O threads once they have answered what is queued.
     public func close() {
         for connection in connections { connection.close() }

@@ -33,6 +33,8 @@ final class RedisConnection: @unchecked Sendable {
     let roundTrips = Atomic<Int>(0)
     let commands = Atomic<Int>(0)
     let connects = Atomic<Int>(0)
+    /// Whether the last round trip or connect attempt worked: what Health reports.
+    let healthy = Atomic<Bool>(false)
 
     init(configuration: RedisConfiguration, name: String) {
         self.configuration = configuration
@@ -84,6 +86,7 @@ final class RedisConnection: @unchecked Sendable {
 
     private func process(_ batch: [Pending]) {
         guard let context = connectIfNeeded() else {
+            healthy.store(false, ordering: .relaxed)
             let error = RedisError(.connection, lastConnectError)
             for pending in batch { pending.continuation.resume(throwing: error) }
             return
@@ -91,10 +94,12 @@ final class RedisConnection: @unchecked Sendable {
         roundTrips.wrappingAdd(1, ordering: .relaxed)
         commands.wrappingAdd(batch.count, ordering: .relaxed)
         for pending in batch { append(context, pending.arguments) }
+        defer { if self.context != nil { healthy.store(true, ordering: .relaxed) } }
         for (index, pending) in batch.enumerated() {
             var reply: UnsafeMutableRawPointer?
             guard redisGetReply(context, &reply) == REDIS_OK, let reply else {
                 let error = RedisError(.connection, Self.errorText(context))
+                healthy.store(false, ordering: .relaxed)
                 disconnect()
                 for rest in batch[index...] { rest.continuation.resume(throwing: error) }
                 return

@@ -1,4 +1,5 @@
 import GatewayCore
+import GatewayRedis
 import GatewayWire
 import Synchronization
 
@@ -15,8 +16,11 @@ final class AdminService: Sendable {
     /// Health's per-listener components, built once the listeners are bound: they do not change afterwards.
     private let staticComponents = Mutex<[Aigw_V1_ComponentHealth]>([])
 
-    init(config: ServerConfig, stats: ServerStats, clock: any GatewayClock) {
+    private let redis: RedisClient?
+
+    init(config: ServerConfig, stats: ServerStats, clock: any GatewayClock, redis: RedisClient?) {
         self.config = config
+        self.redis = redis
         self.stats = stats
         self.clock = clock
         startedAtMillis = clock.unixMillis()
@@ -33,11 +37,13 @@ final class AdminService: Sendable {
             c.detail = listener.address
             return c
         }
-        var store = Aigw_V1_ComponentHealth()
-        store.name = "store.memory"
-        store.healthy = true
-        store.detail = "embedded in-memory stores"
-        components.append(store)
+        if redis == nil {
+            var store = Aigw_V1_ComponentHealth()
+            store.name = "store.memory"
+            store.healthy = true
+            store.detail = "embedded in-memory stores"
+            components.append(store)
+        }
         staticComponents.withLock { $0 = components }
     }
 
@@ -50,6 +56,15 @@ final class AdminService: Sendable {
         var response = Aigw_V1_HealthResponse()
         response.status = stats.isDraining ? .draining : .serving
         response.components = staticComponents.withLock { $0 }
+        if let redis {
+            // The last round trip's outcome: Health stays inline and never waits on Redis.
+            var store = Aigw_V1_ComponentHealth()
+            store.name = "store.redis"
+            store.healthy = redis.isHealthy
+            store.detail = "\(redis.configuration.host):\(redis.configuration.port)/\(redis.configuration.db)"
+            response.components.append(store)
+            if !store.healthy && response.status == .serving { response.status = .degraded }
+        }
         return response
     }
 
@@ -66,7 +81,7 @@ final class AdminService: Sendable {
             l.address = $0.address
             return l
         }
-        info.storeBackend = "memory"
+        info.storeBackend = redis == nil ? "memory" : "redis"
         info.providers = [(Aigw_V1_Provider.openai, config.openAI), (.anthropic, config.anthropic)].map { kind, p in
             var provider = Aigw_V1_ProviderInfo()
             provider.provider = kind

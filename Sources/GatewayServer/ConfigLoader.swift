@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import GatewayRedis
 import Logging
 import Yams
 
@@ -81,8 +82,8 @@ public enum ConfigLoader {
             read: { $0.server.adminToken?.value }),
         Key(path: "redis.url", env: ["REDIS_URL"], help: "redis://[:password@]host:port/db; unset runs in memory",
             secret: true, apply: { c, v in
-                guard v.isEmpty || v.hasPrefix("redis://") || v.hasPrefix("rediss://") else {
-                    throw ValueError(message: "expected a redis:// or rediss:// URL")
+                guard v.isEmpty || (try? RedisConfiguration(url: v)) != nil else {
+                    throw ValueError(message: "expected redis://[:password@]host[:port][/db]")
                 }
                 c.redis.url = v.isEmpty ? nil : Secret(v)
             }, read: { $0.redis.url?.value }),
@@ -94,6 +95,13 @@ public enum ConfigLoader {
             apply: { c, v in c.redis.password = v.isEmpty ? nil : Secret(v) }, read: { $0.redis.password?.value }),
         Key(path: "redis.db", env: ["REDIS_DB"], help: "Redis database number, default 0", secret: false,
             apply: { c, v in c.redis.db = try int(v, 0...65535) }, read: { $0.redis.db.map(String.init) }),
+        Key(path: "redis.command_timeout_ms", env: ["AIGW_REDIS_COMMAND_TIMEOUT_MS"],
+            help: "longest wait for a Redis reply before it counts as down, 10 to 60000", secret: false,
+            apply: { c, v in c.redis.commandTimeoutMillis = try int(v, 10...60_000) },
+            read: { $0.redis.isConfigured ? String($0.redis.commandTimeoutMillis) : nil }),
+        Key(path: "redis.pool_size", env: ["AIGW_REDIS_POOL_SIZE"], help: "pipelined Redis connections, 1 to 64",
+            secret: false, apply: { c, v in c.redis.poolSize = try int(v, 1...64) },
+            read: { $0.redis.isConfigured ? String($0.redis.poolSize) : nil }),
         Key(path: "providers.openai.api_key", env: ["OPENAI_API_KEY"], help: "enables OpenAI", secret: true,
             apply: { c, v in c.openAI.apiKey = v.isEmpty ? nil : Secret(v) }, read: { $0.openAI.apiKey?.value }),
         Key(path: "providers.openai.organization", env: ["OPENAI_ORGANIZATION"],

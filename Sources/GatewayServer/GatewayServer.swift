@@ -1,4 +1,5 @@
 import GatewayCore
+import GatewayRedis
 import GatewayWire
 import Logging
 import NIOCore
@@ -17,28 +18,36 @@ public final class GatewayServer: Service {
     private let registry = ConnectionRegistry()
     private let admin: AdminService
     private let router: MethodRouter
+    private let redis: RedisClient?
+    let failOpen: FailOpenReporter
     private let onListening: @Sendable ([BoundListener]) -> Void
 
     /// - Parameter onListening: called once every listener is bound, with the bound addresses.
+    /// Throws when the Redis settings do not parse (check-config reports them first).
     public init(
         config: ServerConfig,
         logger: Logger,
         clock: any GatewayClock = SystemClock(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onListening: @escaping @Sendable ([BoundListener]) -> Void = { _ in }
-    ) {
+    ) throws {
         self.config = config
         self.logger = logger
         self.group = group
         self.onListening = onListening
-        admin = AdminService(config: config, stats: stats, clock: clock)
+        redis = try config.redis.connectionConfiguration().map { RedisClient(configuration: $0) }
+        failOpen = FailOpenReporter(logger: logger)
+        let limitStore: any RateLimitStore = redis.map { RedisRateLimitStore(client: $0) }
+            ?? MemoryRateLimitStore(clock: clock)
+        admin = AdminService(config: config, stats: stats, clock: clock, redis: redis)
 
         var contract = Aigw_V1_Gateway.allMethods + Aigw_V1_Admin.allMethods
         if config.debugMethods { contract += Aigw_V1_Debug.allMethods }
         let authorizer = AdminAuthorizer(token: config.server.adminToken)
         var router = MethodRouter(contract: contract, authorize: authorizer.authorize)
         admin.register(into: &router)
-        let limiter = RateLimiter(policy: config.rateLimits, store: MemoryRateLimitStore(clock: clock))
+        let failOpen = self.failOpen
+        let limiter = RateLimiter(policy: config.rateLimits, store: limitStore) { failOpen.record($0) }
         LimitService(limiter: limiter).register(into: &router)
         if config.debugMethods { DebugService.register(into: &router) }
         self.router = router
@@ -60,12 +69,19 @@ public final class GatewayServer: Service {
         guard !channels.isEmpty else {
             throw GatewayError(.failedPrecondition, "no listener configured: set server.socket or server.tcp")
         }
+        if let redis {
+            await redis.warmUp()
+            if !redis.isHealthy {
+                logger.warning("Redis is not reachable yet; limits follow their failure policy until it is",
+                               metadata: ["redis": "\(redis.configuration.host):\(redis.configuration.port)"])
+            }
+        }
         let bound = channels.map(\.0)
         admin.setListeners(bound)
         logger.info("aigw listening", metadata: [
             "listeners": "\(bound.map(\.description).joined(separator: " "))",
             "version": "\(AigwVersion.current)",
-            "store": "memory",
+            "store": "\(redis == nil ? "memory" : "redis")",
         ])
         onListening(bound)
 
@@ -78,6 +94,7 @@ public final class GatewayServer: Service {
         for (_, channel) in channels { try? await channel.close() }
         if !config.server.socketPath.isEmpty { UnixSocketFile.remove(config.server.socketPath) }
         await registry.drain(grace: .milliseconds(Int64(config.server.drainGraceSeconds * 1000)))
+        redis?.close()
         logger.info("stopped")
     }
 

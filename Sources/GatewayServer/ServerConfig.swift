@@ -30,6 +30,10 @@ public struct ServerConfig: Sendable {
         public var port: Int?
         public var password: Secret?
         public var db: Int?
+        /// The longest a Redis command may take before the connection counts as down (limits then follow their
+        /// failure policy).
+        public var commandTimeoutMillis: Int = 250
+        public var poolSize: Int = 2
 
         /// Whether any Redis setting was given.
         public var isConfigured: Bool { url != nil || host != nil }

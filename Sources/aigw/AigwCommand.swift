@@ -62,13 +62,10 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { StructuredLogHandler(label: $0, level: level, format: format) }
         let logger = Logger(label: "aigw")
 
-        if config.redis.isConfigured {
-            logger.warning("Redis is configured, but this release serves every store from memory in this process")
-        }
         if config.debugMethods {
             logger.warning("debug methods are enabled; do not run this in production")
         }
-        let server = GatewayServer(config: config, logger: logger) { bound in
+        let server = try GatewayServer(config: config, logger: logger) { bound in
             print("aigw \(AigwVersion.current) listening: \(bound.map(\.description).joined(separator: " "))")
             fflush(nil)
         }

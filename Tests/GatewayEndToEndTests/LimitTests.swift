@@ -118,3 +118,39 @@ import Testing
         server.terminate()
     }
 }
+
+/// Several aigw processes behind one Redis enforce one limit between them.
+@Suite struct SharedLimitTests {
+    static let redisURL = ProcessInfo.processInfo.environment["AIGW_TEST_REDIS_URL"]
+    static let underCI = ProcessInfo.processInfo.environment["CI"] == "true"
+
+    @Test(.enabled(if: redisURL != nil || underCI, "needs the Redis that `make test` starts"))
+    func twoInstancesOnOneRedisAllowExactlyTheLimit() async throws {
+        guard let url = Self.redisURL else {
+            throw TestFailure("AIGW_TEST_REDIS_URL is not set: under CI this test must run through `make test`")
+        }
+        let environment = ["REDIS_URL": url, "AIGW_LIMIT_CHAT_USER": "100/1h sliding_window", "AIGW_LIMIT_CHAT_ORG": "off"]
+        let first = try ServerProcess(environment: environment)
+        let second = try ServerProcess(environment: environment)
+        let clients = [try await first.client(), try await second.client()]
+        for client in clients {
+            let info = try await client.call(Aigw_V1_Admin.serverInfo, .init())
+            #expect(info.storeBackend == "redis")
+            let health = try await client.call(Aigw_V1_Admin.health, .init())
+            #expect(health.components.contains { $0.name == "store.redis" && $0.healthy })
+        }
+        let request = LimitTests.caller("exact-\(UUID().uuidString)", "")
+        let allowed = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<1_000 {
+                let client = clients[i % 2]
+                group.addTask { try await client.call(Aigw_V1_Gateway.checkLimit, request).allowed }
+            }
+            var n = 0
+            for try await ok in group where ok { n += 1 }
+            return n
+        }
+        #expect(allowed == 100)
+        #expect(first.terminate() == 0)
+        #expect(second.terminate() == 0)
+    }
+}

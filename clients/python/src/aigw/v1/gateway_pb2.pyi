@@ -257,7 +257,7 @@ class LimitStatus(_message.Message):
     def __init__(self, level: _Optional[_Union[LimitLevel, str]] = ..., subject: _Optional[str] = ..., endpoint: _Optional[_Union[_common_pb2.Endpoint, str]] = ..., algorithm: _Optional[_Union[LimitAlgorithm, str]] = ..., limit: _Optional[int] = ..., remaining: _Optional[int] = ..., window_ms: _Optional[int] = ..., burst: _Optional[int] = ..., reset_at_unix_ms: _Optional[int] = ..., shadow: _Optional[bool] = ...) -> None: ...
 
 class CheckLimitResponse(_message.Message):
-    __slots__ = ("allowed", "limit", "remaining", "reset_at_unix_ms", "retry_after_ms", "denied_by", "shadow_denied", "levels")
+    __slots__ = ("allowed", "limit", "remaining", "reset_at_unix_ms", "retry_after_ms", "denied_by", "shadow_denied", "levels", "degraded")
     ALLOWED_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     REMAINING_FIELD_NUMBER: _ClassVar[int]
@@ -266,6 +266,7 @@ class CheckLimitResponse(_message.Message):
     DENIED_BY_FIELD_NUMBER: _ClassVar[int]
     SHADOW_DENIED_FIELD_NUMBER: _ClassVar[int]
     LEVELS_FIELD_NUMBER: _ClassVar[int]
+    DEGRADED_FIELD_NUMBER: _ClassVar[int]
     allowed: bool
     limit: int
     remaining: int
@@ -274,7 +275,8 @@ class CheckLimitResponse(_message.Message):
     denied_by: LimitLevel
     shadow_denied: bool
     levels: _containers.RepeatedCompositeFieldContainer[LimitStatus]
-    def __init__(self, allowed: _Optional[bool] = ..., limit: _Optional[int] = ..., remaining: _Optional[int] = ..., reset_at_unix_ms: _Optional[int] = ..., retry_after_ms: _Optional[int] = ..., denied_by: _Optional[_Union[LimitLevel, str]] = ..., shadow_denied: _Optional[bool] = ..., levels: _Optional[_Iterable[_Union[LimitStatus, _Mapping]]] = ...) -> None: ...
+    degraded: bool
+    def __init__(self, allowed: _Optional[bool] = ..., limit: _Optional[int] = ..., remaining: _Optional[int] = ..., reset_at_unix_ms: _Optional[int] = ..., retry_after_ms: _Optional[int] = ..., denied_by: _Optional[_Union[LimitLevel, str]] = ..., shadow_denied: _Optional[bool] = ..., levels: _Optional[_Iterable[_Union[LimitStatus, _Mapping]]] = ..., degraded: _Optional[bool] = ...) -> None: ...
 
 class TrackUsageRequest(_message.Message):
     __slots__ = ("request_id", "caller", "provider", "model", "usage", "occurred_at_unix_ms", "cache_hit")

@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "bench",
             dependencies: [
-                "GatewayClient",
+                "GatewayClient", "GatewayRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -68,6 +68,9 @@ public final class RedisRateLimitStore: RateLimitStore {
         }
     }
 
+    /// The Lua source, for tools that run it outside the store (the benchmark's redis-benchmark baseline).
+    public static var scriptSource: String { script.source }
+
     /// KEYS: one counter per limit. ARGV: cost, peek, then per limit: algorithm (1 bucket, 2 window), limit,
     /// window ms, burst, shadow. Returns per limit: allowed, limit, remaining, reset-at ms, retry-after ms.
     static let script = RedisScript(#"""

@@ -7,12 +7,13 @@ final class AigwProcess {
     let socket: String
     let tcpPort: Int
 
-    init(binary: String, socket: String) throws {
+    init(binary: String, socket: String, environment: [String: String] = [:]) throws {
         self.socket = socket
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--socket", socket, "--tcp", "127.0.0.1:0", "--log-level", "warning",
                              "--enable-debug-methods"]
         process.environment = ["AIGW_ADMIN_TOKEN": Self.token, "PATH": "/usr/bin:/bin"]
+            .merging(environment) { _, new in new }
         let out = Pipe()
         process.standardOutput = out
         try process.run()

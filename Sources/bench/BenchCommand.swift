@@ -38,7 +38,6 @@ struct BenchCommand: AsyncParsableCommand {
         let (echoUnix, echoTCP) = try await EchoServer.start(unixPath: dir.appendingPathComponent("echo.sock").path)
         let echoPort = echoTCP.localAddress?.port ?? 0
         let server = try AigwProcess(binary: aigw, socket: dir.appendingPathComponent("aigw.sock").path)
-        defer { server.stop() }
 
         var healthDialect = RPCDialect(method: Aigw_V1_Admin.health.path, token: AigwProcess.token)
         let taskDialect = RPCDialect(method: Aigw_V1_Debug.echo.path, token: AigwProcess.token)
@@ -77,8 +76,44 @@ struct BenchCommand: AsyncParsableCommand {
         }
         try await echoUnix.close()
         try await echoTCP.close()
+        server.stop()
 
-        let report = Report(rows: rows, seconds: seconds).markdown
+        // CheckLimit on each store, over the Unix socket, with limits too large to deny (every call does full work).
+        let redis = try RedisBaseline()
+        defer { redis.stop() }
+        let limitEnvironment = ["AIGW_LIMIT_CHAT_USER": "1000000000/1h", "AIGW_LIMIT_CHAT_ORG": "1000000000/1h"]
+        var check = Aigw_V1_CheckLimitRequest()
+        var caller = Aigw_V1_Caller()
+        caller.userId = "bench-user"
+        caller.orgId = "bench-org"
+        caller.endpoint = .chat
+        check.caller = caller
+        let checkDialect = RPCDialect(method: Aigw_V1_Gateway.checkLimit.path, token: AigwProcess.token,
+                                      payload: check.serializedBytes())
+        var limitRows: [LimitRow] = []
+        for store in ["memory", "redis"] {
+            var environment = limitEnvironment
+            if store == "redis" { environment["REDIS_URL"] = redis.url }
+            let limits = try AigwProcess(binary: aigw, socket: dir.appendingPathComponent("limits-\(store).sock").path,
+                                         environment: environment)
+            defer { limits.stop() }
+            for n in levels {
+                _ = try await PipelinedLoad.run(target: .unix(limits.socket), dialect: checkDialect, inFlight: n,
+                                                duration: warmUp)
+                let stats = Stats(try await PipelinedLoad.run(target: .unix(limits.socket), dialect: checkDialect,
+                                                              inFlight: n, duration: duration), duration)
+                let echo = rows.first { $0.transport == "unix" && $0.inFlight == n }?.echo
+                let row = LimitRow(store: store, inFlight: n, stats: stats, echo: echo)
+                print(row.line)
+                limitRows.append(row)
+            }
+        }
+        let evalsha50 = try redis.evalsha(clients: 50, requests: 100_000)
+        let evalsha1 = try redis.evalsha(clients: 1, requests: 10_000)
+        print("redis-benchmark EVALSHA: 50 clients \(Int(evalsha50.perSecond))/s; 1 client p50 \(fmt(evalsha1.p50)) us")
+
+        let report = Report(rows: rows, seconds: seconds, limitRows: limitRows, evalsha50: evalsha50,
+                            evalsha1: evalsha1).markdown
         if let output {
             try report.write(toFile: output, atomically: true, encoding: .utf8)
             print("wrote \(output)")

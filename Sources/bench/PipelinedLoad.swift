@@ -40,9 +40,10 @@ struct EchoDialect: LoadDialect {
 struct RPCDialect: LoadDialect {
     let request: Aigw_V1_Request
 
-    init(method: String, token: String) {
+    init(method: String, token: String, payload: [UInt8] = []) {
         var request = Aigw_V1_Request()
         request.method = method
+        request.payload = payload
         var metadata = Aigw_V1_Metadata()
         metadata.authToken = token
         request.metadata = metadata
@@ -82,6 +83,7 @@ enum PipelinedLoad {
         private var nextSequence: UInt64 = 1
         private var latencies: [UInt64] = []
         private var stopping = false
+        private var finished = false
 
         init(dialect: Dialect, inFlight: Int, deadline: NIODeadline, done: EventLoopPromise<[UInt64]>) {
             self.dialect = dialect
@@ -105,14 +107,12 @@ enum PipelinedLoad {
             do {
                 sequence = try dialect.completed(by: unwrapInboundIn(data))
             } catch {
-                done.fail(error)
-                context.close(promise: nil)
+                finish(context, .failure(error))
                 return
             }
             guard let sequence else { return }
             guard let start = sentAt.removeValue(forKey: sequence) else {
-                done.fail(BenchError("answer for unknown request \(sequence)"))
-                context.close(promise: nil)
+                finish(context, .failure(BenchError("answer for unknown request \(sequence)")))
                 return
             }
             latencies.append(now - start)
@@ -120,9 +120,12 @@ enum PipelinedLoad {
             if !stopping {
                 send(context)
             } else if sentAt.isEmpty {
-                done.succeed(latencies)
-                context.close(promise: nil)
+                finish(context, .success(latencies))
             }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            finish(context, .failure(BenchError("the server closed the connection")))
         }
 
         func channelReadComplete(context: ChannelHandlerContext) {
@@ -130,7 +133,13 @@ enum PipelinedLoad {
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            done.fail(error)
+            finish(context, .failure(error))
+        }
+
+        private func finish(_ context: ChannelHandlerContext, _ result: Result<[UInt64], any Error>) {
+            guard !finished else { return }
+            finished = true
+            done.completeWith(result)
             context.close(promise: nil)
         }
 

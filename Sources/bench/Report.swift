@@ -4,6 +4,9 @@ import Foundation
 struct Report {
     let rows: [Row]
     let seconds: Double
+    let limitRows: [LimitRow]
+    let evalsha50: (perSecond: Double, p50: Double, p99: Double)
+    let evalsha1: (perSecond: Double, p50: Double, p99: Double)
 
     var markdown: String {
         let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
@@ -38,6 +41,48 @@ struct Report {
                     + "\(Int(r.swiftClient.perSecond)) | \(fmt(r.swiftClient.p50)) / \(fmt(r.swiftClient.p99)) | "
                     + "\(fmt(r.clientRatio, 2))x |")
         }
+        lines += [
+            "",
+            "## CheckLimit on the memory and Redis stores",
+            "",
+            "- **CheckLimit**: the bare RPC client on the Unix socket. Each call checks a user and an org token",
+            "  bucket, both with limits too large to deny, so every call does the full work.",
+            "  - **memory**: an aigw without Redis.",
+            "  - **redis**: an aigw whose store is a private redis-server: one EVALSHA per check, pipelined by the",
+            "    connection pool.",
+            "- **Baselines, in the same run**: the raw echo above (for memory), and `redis-benchmark` running EVALSHA of",
+            "  the same script over the same two keys (for redis): \(Int(evalsha50.perSecond)) req/s with 50 clients;",
+            "  single-client round trip p50 \(fmt(evalsha1.p50)) us.",
+            "- **Targets**: memory at least 0.4x the echo; redis at least 1.0x redis-benchmark's 50-client throughput;",
+            "  redis p50 at 1 in flight at most 2x one EVALSHA round trip.",
+            "",
+            "| store | in flight | req/s | p50/p99 us | vs baseline |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for r in limitRows {
+            let versus = r.store == "memory"
+                ? "\(fmt(r.echoRatio, 2))x echo"
+                : "\(fmt(r.stats.perSecond / max(1, evalsha50.perSecond), 2))x redis-benchmark"
+                    + (r.inFlight == 1 ? "; p50 \(fmt(r.stats.p50 / max(1, evalsha1.p50), 2))x one EVALSHA" : "")
+            lines.append("| \(r.store) | \(r.inFlight) | \(Int(r.stats.perSecond)) | \(fmt(r.stats.p50)) / \(fmt(r.stats.p99)) | \(versus) |")
+        }
+        let memory256 = limitRows.first { $0.store == "memory" && $0.inFlight == 256 }
+        let redis256 = limitRows.first { $0.store == "redis" && $0.inFlight == 256 }
+        let redis1 = limitRows.first { $0.store == "redis" && $0.inFlight == 1 }
+        func verdict(_ value: Double?, _ ok: (Double) -> Bool) -> String {
+            guard let value else { return "not measured" }
+            return "\(fmt(value, 2))x, \(ok(value) ? "met" : "NOT met")"
+        }
+        lines += [
+            "",
+            "Against the targets in this run:",
+            "",
+            "- memory at 256 in flight vs echo: \(verdict(memory256?.echoRatio) { $0 >= 0.4 })",
+            "- redis at 256 in flight vs redis-benchmark: "
+                + verdict(redis256.map { $0.stats.perSecond / max(1, evalsha50.perSecond) }) { $0 >= 1.0 },
+            "- redis p50 at 1 in flight vs one EVALSHA: "
+                + verdict(redis1.map { $0.stats.p50 / max(1, evalsha1.p50) }) { $0 <= 2.0 },
+        ]
         lines += [
             "",
             "## What moved the numbers",

@@ -44,3 +44,19 @@ func fmt(_ x: Double, _ digits: Int = 1) -> String {
     let r = (x * scale).rounded() / scale
     return digits == 0 ? String(Int(r)) : String(r)
 }
+
+/// CheckLimit on one store at one level of calls in flight.
+struct LimitRow {
+    let store: String
+    let inFlight: Int
+    let stats: Stats
+    /// The raw echo at the same level, the memory store's baseline.
+    let echo: Stats?
+
+    var echoRatio: Double { (echo?.perSecond ?? 0) > 0 ? stats.perSecond / echo!.perSecond : 0 }
+
+    var line: String {
+        "checklimit store=\(store) in-flight=\(inFlight) \(Int(stats.perSecond))/s p50=\(fmt(stats.p50))us "
+            + "p99=\(fmt(stats.p99))us echo-ratio=\(fmt(echoRatio, 2))"
+    }
+}

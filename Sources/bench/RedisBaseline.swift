@@ -1,0 +1,83 @@
+import Foundation
+import GatewayRedis
+
+/// A private redis-server for the benchmark and redis-benchmark's figures for EVALSHA of the limit script: the
+/// baseline the Redis-backed CheckLimit is compared with.
+final class RedisBaseline {
+    let port: Int
+    private let process = Process()
+    private let directory: URL
+
+    init() throws {
+        port = try Self.freePort()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("aigw-bench-redis-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
+        process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", directory.path]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<200 {
+            if (try? Self.run("/usr/bin/redis-cli", ["-p", String(port), "PING"]))?.contains("PONG") == true { return }
+            usleep(25_000)
+        }
+        throw BenchError("redis-server did not start")
+    }
+
+    var url: String { "redis://127.0.0.1:\(port)/0" }
+
+    /// redis-benchmark running EVALSHA of the limit script over two token-bucket keys, as one CheckLimit does.
+    func evalsha(clients: Int, requests: Int) throws -> (perSecond: Double, p50: Double, p99: Double) {
+        let sha = try Self.run("/usr/bin/redis-cli", ["-p", String(port), "SCRIPT", "LOAD",
+                                                      RedisRateLimitStore.scriptSource])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let arguments = ["1", "0", "1", "1000000000", "3600000", "1000000000", "0",
+                         "1", "1000000000", "3600000", "1000000000", "0"]
+        let csv = try Self.run("/usr/bin/redis-benchmark",
+                               ["-p", String(port), "-c", String(clients), "-n", String(requests), "--csv",
+                                "EVALSHA", sha, "2", "aigw:rl:bench:user", "aigw:rl:bench:org"] + arguments)
+        // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms",...
+        guard let row = csv.split(separator: "\n").last(where: { $0.hasPrefix("\"EVALSHA") }) else {
+            throw BenchError("unexpected redis-benchmark output: \(csv)")
+        }
+        let fields = row.split(separator: ",").map { Double($0.trimmingCharacters(in: CharacterSet(charactersIn: "\""))) }
+        guard fields.count >= 7, let rps = fields[1], let p50 = fields[4], let p99 = fields[6] else {
+            throw BenchError("unexpected redis-benchmark row: \(row)")
+        }
+        return (rps, p50 * 1000, p99 * 1000)
+    }
+
+    func stop() {
+        // SIGKILL: a throwaway server, and one spawned with SIGTERM blocked (it inherits this process's signal mask).
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private static func run(_ path: String, _ arguments: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard ok else { throw BenchError("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

@@ -99,6 +99,10 @@ struct Report {
             "  hops per call. The task column shows what a task per call still costs.",
             "- **The Swift client** is limited by its per-call task, continuation and cancellation handler. Callers that",
             "  pin their tasks to `client.taskExecutor` skip the thread hops (`bench --pinned`).",
+            "- **CheckLimit on Redis** runs three processes on two shared cores: the bench client, aigw and",
+            "  redis-server. redis-benchmark's baseline runs two: itself and redis-server. What separates them is",
+            "  aigw's cost per check: the RPC, a task, the script's arguments, and two thread hand-offs to and from the",
+            "  Redis I/O thread. That cost also sets the 1-in-flight latency over a bare EVALSHA.",
         ]
         lines.append("")
         return lines.joined(separator: "\n")

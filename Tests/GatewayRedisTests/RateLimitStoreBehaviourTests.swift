@@ -54,7 +54,7 @@ import Testing
         #expect(!denied.allowed)
         #expect(denied.deniedBy == .user)
         // One unit of 5 per hour refills in 12 minutes.
-        #expect((719_000...720_000).contains(denied.levels[0].evaluation.retryAfterMillis))
+        #expect((700_000...720_000).contains(denied.levels[0].evaluation.retryAfterMillis))
     }
 
     @Test(arguments: Backend.allCases)

@@ -21,6 +21,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds: Double = 3
 
+    @Option(help: "What to measure: all, or limits (CheckLimit only, for profiling).")
+    var suite: String = "all"
+
     @Flag(help: "Run the RPC callers on the client connection's event loop.")
     var pinned = false
 
@@ -48,7 +51,7 @@ struct BenchCommand: AsyncParsableCommand {
         let echoDialect = EchoDialect(frame: envelope)
 
         var rows: [Row] = []
-        for transport in ["unix", "tcp"] {
+        for transport in ["unix", "tcp"] where suite != "limits" {
             let echoTarget: Target = transport == "unix" ? .unix(dir.appendingPathComponent("echo.sock").path) : .tcp(echoPort)
             let clientTarget: GatewayTarget = transport == "unix"
                 ? .unix(path: server.socket) : .tcp(host: "127.0.0.1", port: server.tcpPort)

@@ -5,7 +5,7 @@ import Synchronization
 /// One lock makes each multi-limit check atomic. Memory is bounded: counters that have nothing to remember (a full
 /// bucket, an empty window) are dropped by a sweep every `sweepEvery` checks, and beyond `maxKeys` counters the least
 /// recently used are dropped, which only ever errs towards allowing.
-public final class MemoryRateLimitStore: RateLimitStore {
+public final class MemoryRateLimitStore: SynchronousRateLimitStore {
     private struct Entry {
         var counter: LimitCounter
         var rule: RateLimitRule
@@ -30,6 +30,10 @@ public final class MemoryRateLimitStore: RateLimitStore {
     }
 
     public func check(_ limits: [AppliedLimit], cost: UInt64, peek: Bool) async throws -> [LimitStatus] {
+        checkNow(limits, cost: cost, peek: peek)
+    }
+
+    public func checkNow(_ limits: [AppliedLimit], cost: UInt64, peek: Bool) -> [LimitStatus] {
         let now = clock.unixMillis()
         return state.withLock { state in
             var statuses: [LimitStatus] = []

@@ -13,6 +13,12 @@ public protocol RateLimitStore: Sendable {
     func reset(endpoint: Endpoint, userID: String, orgID: String) async throws -> Int
 }
 
+/// A store that answers without waiting (the in-memory one), so a check can run inline on an event loop instead of
+/// in a task of its own.
+public protocol SynchronousRateLimitStore: RateLimitStore {
+    func checkNow(_ limits: [AppliedLimit], cost: UInt64, peek: Bool) throws -> [LimitStatus]
+}
+
 /// One limit's state after a check.
 public struct LimitStatus: Sendable, Hashable {
     public var key: LimitKey

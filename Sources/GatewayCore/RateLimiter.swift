@@ -39,18 +39,44 @@ public struct RateLimiter: Sendable {
     public func check(endpoint: Endpoint, userID: String, orgID: String, cost: UInt64, peek: Bool) async throws
         -> Decision
     {
+        let limits = try applicable(endpoint: endpoint, userID: userID, orgID: orgID)
+        do {
+            return Self.decide(try await store.check(limits, cost: max(cost, 1), peek: peek))
+        } catch let error as GatewayError where error.code == .unavailable {
+            return try failOpen(limits, error)
+        }
+    }
+
+    /// The same check answered without suspending, when the store is synchronous; nil otherwise.
+    public func checkNow(endpoint: Endpoint, userID: String, orgID: String, cost: UInt64, peek: Bool) throws
+        -> Decision?
+    {
+        guard let store = store as? any SynchronousRateLimitStore else { return nil }
+        let limits = try applicable(endpoint: endpoint, userID: userID, orgID: orgID)
+        do {
+            return Self.decide(try store.checkNow(limits, cost: max(cost, 1), peek: peek))
+        } catch let error as GatewayError where error.code == .unavailable {
+            return try failOpen(limits, error)
+        }
+    }
+
+    /// Whether `checkNow` answers (the store never waits).
+    public var isSynchronous: Bool { store is any SynchronousRateLimitStore }
+
+    private func applicable(endpoint: Endpoint, userID: String, orgID: String) throws -> [AppliedLimit] {
         guard !userID.isEmpty || !orgID.isEmpty else {
             throw GatewayError(.invalidArgument, "a limit check needs a user id or an org id", reason: "missing_caller")
         }
-        let limits = policy.applicable(endpoint: endpoint, userID: userID, orgID: orgID)
-        let statuses: [LimitStatus]
-        do {
-            statuses = try await store.check(limits, cost: max(cost, 1), peek: peek)
-        } catch let error as GatewayError where error.code == .unavailable {
-            if limits.contains(where: \.rule.failClosed) { throw error }
-            onFailOpen(error)
-            return Decision(allowed: true, deniedBy: nil, shadowDenied: false, levels: [], degraded: true)
-        }
+        return policy.applicable(endpoint: endpoint, userID: userID, orgID: orgID)
+    }
+
+    private func failOpen(_ limits: [AppliedLimit], _ error: GatewayError) throws -> Decision {
+        if limits.contains(where: \.rule.failClosed) { throw error }
+        onFailOpen(error)
+        return Decision(allowed: true, deniedBy: nil, shadowDenied: false, levels: [], degraded: true)
+    }
+
+    private static func decide(_ statuses: [LimitStatus]) -> Decision {
         let denier = statuses.first(where: \.denies)
         return Decision(
             allowed: denier == nil, deniedBy: denier?.key.level,

@@ -114,24 +114,27 @@ final class RedisConnection: @unchecked Sendable {
     }
 
     private func append(_ context: UnsafeMutablePointer<redisContext>, _ arguments: [[UInt8]]) {
-        // hiredis copies the arguments into its output buffer, so the pointers only need to live for this call.
+        // hiredis copies the arguments into its output buffer, so they only need to live for this call: one scratch
+        // buffer holds them all, with the pointer and length arrays beside it.
         let count = arguments.count
-        let pointers = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: count)
-        let lengths = UnsafeMutablePointer<Int>.allocate(capacity: count)
-        defer {
-            pointers.deallocate()
-            lengths.deallocate()
+        let total = arguments.reduce(0) { $0 + $1.count }
+        withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: count) { pointers in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { lengths in
+                withUnsafeTemporaryAllocation(byteCount: max(1, total), alignment: 1) { bytes in
+                    var offset = 0
+                    for (i, argument) in arguments.enumerated() {
+                        let start = bytes.baseAddress! + offset
+                        argument.withUnsafeBytes { source in
+                            if let base = source.baseAddress { start.copyMemory(from: base, byteCount: source.count) }
+                        }
+                        pointers[i] = UnsafePointer(start.assumingMemoryBound(to: CChar.self))
+                        lengths[i] = argument.count
+                        offset += argument.count
+                    }
+                    _ = redisAppendCommandArgv(context, Int32(count), pointers.baseAddress, lengths.baseAddress)
+                }
+            }
         }
-        var storage: [UnsafeMutableRawPointer] = []
-        defer { storage.forEach { $0.deallocate() } }
-        for (i, argument) in arguments.enumerated() {
-            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, argument.count), alignment: 1)
-            argument.withUnsafeBytes { if let base = $0.baseAddress { raw.copyMemory(from: base, byteCount: $0.count) } }
-            storage.append(raw)
-            pointers[i] = UnsafePointer(raw.assumingMemoryBound(to: CChar.self))
-            lengths[i] = argument.count
-        }
-        _ = redisAppendCommandArgv(context, Int32(count), pointers, lengths)
     }
 
     /// The live context, connecting (with AUTH and SELECT) when there is none and the backoff allows.

@@ -6,19 +6,38 @@ struct LimitService: Sendable {
     let limiter: RateLimiter
 
     func register(into router: inout MethodRouter) {
-        router.unary(Aigw_V1_Gateway.checkLimit) { request, _ in try await check(request) }
+        if limiter.isSynchronous {
+            // The in-memory store never waits: answer on the event loop, without a task per check.
+            router.inlineUnary(Aigw_V1_Gateway.checkLimit) { request, _ in try checkNow(request) }
+        } else {
+            router.unary(Aigw_V1_Gateway.checkLimit) { request, _ in try await check(request) }
+        }
         router.unary(Aigw_V1_Admin.getLimits) { request, _ in try await limits(request) }
         router.unary(Aigw_V1_Admin.resetLimits) { request, _ in try await reset(request) }
     }
 
     func check(_ request: Aigw_V1_CheckLimitRequest) async throws -> Aigw_V1_CheckLimitResponse {
+        let (endpoint, caller) = try Self.target(request)
+        return Self.response(try await limiter.check(
+            endpoint: endpoint, userID: caller.userId, orgID: caller.orgId, cost: UInt64(request.cost), peek: request.peek))
+    }
+
+    func checkNow(_ request: Aigw_V1_CheckLimitRequest) throws -> Aigw_V1_CheckLimitResponse {
+        let (endpoint, caller) = try Self.target(request)
+        guard let decision = try limiter.checkNow(
+            endpoint: endpoint, userID: caller.userId, orgID: caller.orgId, cost: UInt64(request.cost), peek: request.peek)
+        else { throw GatewayError(.internalError, "the limit store cannot answer synchronously") }
+        return Self.response(decision)
+    }
+
+    private static func target(_ request: Aigw_V1_CheckLimitRequest) throws -> (Endpoint, Aigw_V1_Caller) {
         guard let caller = request.caller else {
             throw GatewayError(.invalidArgument, "caller is required", reason: "missing_caller")
         }
-        let endpoint = try Self.endpoint(caller.endpoint)
-        let decision = try await limiter.check(
-            endpoint: endpoint, userID: caller.userId, orgID: caller.orgId, cost: UInt64(request.cost),
-            peek: request.peek)
+        return (try endpoint(caller.endpoint), caller)
+    }
+
+    private static func response(_ decision: RateLimiter.Decision) -> Aigw_V1_CheckLimitResponse {
         var response = Aigw_V1_CheckLimitResponse()
         response.allowed = decision.allowed
         response.deniedBy = decision.deniedBy.map(WireMapping.level) ?? .unspecified

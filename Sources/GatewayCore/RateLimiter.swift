@@ -6,6 +6,8 @@
 public struct RateLimiter: Sendable {
     public let policy: RateLimitPolicy
     public let store: any RateLimitStore
+    /// `store` when it is synchronous, found once here rather than by a dynamic cast per check.
+    private let synchronousStore: (any SynchronousRateLimitStore)?
     private let onFailOpen: @Sendable (GatewayError) -> Void
 
     public init(
@@ -14,6 +16,7 @@ public struct RateLimiter: Sendable {
     ) {
         self.policy = policy
         self.store = store
+        synchronousStore = store as? any SynchronousRateLimitStore
         self.onFailOpen = onFailOpen
     }
 
@@ -51,7 +54,7 @@ public struct RateLimiter: Sendable {
     public func checkNow(endpoint: Endpoint, userID: String, orgID: String, cost: UInt64, peek: Bool) throws
         -> Decision?
     {
-        guard let store = store as? any SynchronousRateLimitStore else { return nil }
+        guard let store = synchronousStore else { return nil }
         let limits = try applicable(endpoint: endpoint, userID: userID, orgID: orgID)
         do {
             return Self.decide(try store.checkNow(limits, cost: max(cost, 1), peek: peek))
@@ -61,7 +64,7 @@ public struct RateLimiter: Sendable {
     }
 
     /// Whether `checkNow` answers (the store never waits).
-    public var isSynchronous: Bool { store is any SynchronousRateLimitStore }
+    public var isSynchronous: Bool { synchronousStore != nil }
 
     private func applicable(endpoint: Endpoint, userID: String, orgID: String) throws -> [AppliedLimit] {
         guard !userID.isEmpty || !orgID.isEmpty else {

@@ -34,7 +34,7 @@ final class RedisBaseline {
         let arguments = ["1", "0", "1", "1000000000", "3600000", "1000000000", "0",
                          "1", "1000000000", "3600000", "1000000000", "0"]
         let csv = try Self.run("/usr/bin/redis-benchmark",
-                               ["-p", String(port), "-c", String(clients), "-n", String(requests), "--csv",
+                               ["-p", String(port), "-c", String(clients), "-n", String(requests), "--csv", "--precision", "3",
                                 "EVALSHA", sha, "2", "aigw:rl:bench:user", "aigw:rl:bench:org"] + arguments)
         // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms",...
         guard let row = csv.split(separator: "\n").last(where: { $0.hasPrefix("\"EVALSHA") }) else {

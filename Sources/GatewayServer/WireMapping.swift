@@ -3,15 +3,9 @@ import GatewayWire
 
 /// The seam between wire messages and Core's domain types: every enum that crosses it is mapped here, once.
 enum WireMapping {
+    /// The inverse of `endpoint(_: Endpoint)`, so the two directions cannot disagree; nil for unspecified or unknown.
     static func endpoint(_ e: Aigw_V1_Endpoint) -> Endpoint? {
-        switch e {
-        case .summarize: .summarize
-        case .search: .search
-        case .chat: .chat
-        case .embeddings: .embeddings
-        case .translation: .translation
-        case .unspecified, .unrecognized: nil
-        }
+        Endpoint.allCases.first { endpoint($0) == e }
     }
 
     static func endpoint(_ e: Endpoint) -> Aigw_V1_Endpoint {

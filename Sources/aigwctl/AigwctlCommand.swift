@@ -80,7 +80,7 @@ struct Health: AsyncParsableCommand {
         if connection.json {
             try connection.printJSON(health)
         } else {
-            print("status: \(health.status.protoName.replacingOccurrences(of: "SERVING_STATUS_", with: ""))")
+            print("status: \(shortName(health.status.protoName, "SERVING_STATUS_").uppercased())")
             var table = TextTable(header: ["COMPONENT", "HEALTHY", "DETAIL"])
             table.rows = health.components.map { [$0.name, $0.healthy ? "yes" : "no", $0.detail] }
             print(table.render())
@@ -117,7 +117,7 @@ struct Info: AsyncParsableCommand {
         ]
         table.rows += info.listeners.map { ["listener", "\($0.transport) \($0.address)"] }
         table.rows += info.providers.map {
-            ["provider", "\($0.provider.protoName.replacingOccurrences(of: "PROVIDER_", with: "").lowercased()) "
+            ["provider", "\(shortName($0.provider.protoName, "PROVIDER_")) "
                 + "\($0.enabled ? "enabled" : "disabled") \($0.baseUrl)"]
         }
         print(table.render())
@@ -142,9 +142,6 @@ struct Limits: AsyncParsableCommand {
         return e
     }
 
-    static func short(_ protoName: String, _ prefix: String) -> String {
-        protoName.hasPrefix(prefix) ? String(protoName.dropFirst(prefix.count)).lowercased() : protoName
-    }
 
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -170,8 +167,8 @@ struct Limits: AsyncParsableCommand {
             var table = TextTable(header: ["ENDPOINT", "LEVEL", "SUBJECT", "ALGORITHM", "LIMIT", "WINDOW", "REMAINING",
                                            "SHADOW"])
             table.rows = response.limits.map {
-                [Limits.short($0.endpoint.protoName, "ENDPOINT_"), Limits.short($0.level.protoName, "LIMIT_LEVEL_"),
-                 $0.subject, Limits.short($0.algorithm.protoName, "LIMIT_ALGORITHM_"), String($0.limit),
+                [shortName($0.endpoint.protoName, "ENDPOINT_"), shortName($0.level.protoName, "LIMIT_LEVEL_"),
+                 $0.subject, shortName($0.algorithm.protoName, "LIMIT_ALGORITHM_"), String($0.limit),
                  "\($0.windowMs / 1000)s", String($0.remaining), $0.shadow ? "yes" : "no"]
             }
             print(table.render())
@@ -202,4 +199,9 @@ struct Limits: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// An enum value's proto name without its type prefix, lower-cased: "ENDPOINT_CHAT" -> "chat".
+func shortName(_ protoName: String, _ prefix: String) -> String {
+    protoName.hasPrefix(prefix) ? String(protoName.dropFirst(prefix.count)).lowercased() : protoName
 }

@@ -94,7 +94,7 @@ struct Report {
             "- **Building protobuf-c trees in an arena** (`ProtoArena`) removed a malloc/free pair per string, array",
             "  and sub-message.",
             "- **Answering handlers that never wait inline**, and packing responses straight into the output buffer",
-            "  (`writeResponseFrame`), took the server's cost per Health call from about 10 us to a few us: 0.6-0.7x.",
+            "  (`writeResponseFrame`), took the server's cost per Health call from about 10 us to a few us: 0.55-0.7x.",
             "- **Running per-call tasks on the connection's event loop** (`EventLoopTaskExecutor`) avoids two thread",
             "  hops per call. The task column shows what a task per call still costs.",
             "- **The Swift client** is limited by its per-call task, continuation and cancellation handler. Callers that",

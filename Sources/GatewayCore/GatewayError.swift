@@ -40,12 +40,18 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     /// A stable snake_case reason for machines, e.g. "admin_token_required".
     public var reason: String
     public var cause: (any Error & Sendable)?
+    /// When retrying makes sense, how long the caller should wait first (a rate limit's reset, an upstream's hint).
+    public var retryAfterMillis: Int64?
 
-    public init(_ code: Code, _ message: String, reason: String = "", cause: (any Error & Sendable)? = nil) {
+    public init(
+        _ code: Code, _ message: String, reason: String = "", cause: (any Error & Sendable)? = nil,
+        retryAfterMillis: Int64? = nil
+    ) {
         self.code = code
         self.message = message
         self.reason = reason
         self.cause = cause
+        self.retryAfterMillis = retryAfterMillis
     }
 
     public var description: String {

@@ -29,6 +29,17 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Typed wrappers for what Swift cannot call in libcurl: the variadic curl_easy_setopt/getinfo.
+        .target(
+            name: "CGatewayShims",
+            dependencies: ["CCurl"],
+            path: "Sources/CGatewayShims"
+        ),
         .target(
             name: "CGatewayProto",
             dependencies: ["CProtobufC"],
@@ -53,11 +64,29 @@ let package = Package(
             dependencies: ["GatewayCore", "CHiredis"]
         ),
 
+        // HTTP to the providers over libcurl (the only module that imports it), the SSE parser, and the OpenAI and
+        // Anthropic translators.
+        .target(
+            name: "GatewayProviders",
+            dependencies: ["GatewayCore", "CGatewayShims", "CCurl"]
+        ),
+
+        // A real HTTP server that speaks OpenAI's and Anthropic's wire formats with scripted failures, for tests, the
+        // bench and `aigw fake-upstream`.
+        .target(
+            name: "FakeUpstream",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
         // Listeners, dispatch, handlers, configuration, lifecycle.
         .target(
             name: "GatewayServer",
             dependencies: [
-                "GatewayCore", "GatewayWire", "GatewayRedis",
+                "GatewayCore", "GatewayWire", "GatewayRedis", "GatewayProviders",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -79,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "aigw",
             dependencies: [
-                "GatewayServer",
+                "GatewayServer", "FakeUpstream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -94,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "bench",
             dependencies: [
-                "GatewayClient", "GatewayRedis",
+                "GatewayClient", "GatewayRedis", "GatewayProviders", "FakeUpstream",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -106,6 +135,15 @@ let package = Package(
 
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
         .testTarget(name: "GatewayRedisTests", dependencies: ["GatewayRedis", "GatewayCore"]),
+        .testTarget(name: "GatewayProvidersTests", dependencies: ["GatewayProviders", "GatewayCore", "FakeUpstream"]),
+        .testTarget(
+            name: "FakeUpstreamTests",
+            dependencies: [
+                "FakeUpstream",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "GatewayWireTests",
             dependencies: ["GatewayWire", "CProtobufC", .product(name: "NIOCore", package: "swift-nio")]
@@ -117,7 +155,7 @@ let package = Package(
         .testTarget(
             name: "GatewayEndToEndTests",
             dependencies: [
-                "GatewayClient", "GatewayWire",
+                "GatewayClient", "GatewayWire", "FakeUpstream",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

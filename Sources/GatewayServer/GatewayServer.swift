@@ -1,4 +1,5 @@
 import GatewayCore
+import GatewayProviders
 import GatewayRedis
 import GatewayWire
 import Logging
@@ -19,6 +20,8 @@ public final class GatewayServer: Service {
     private let admin: AdminService
     private let router: MethodRouter
     private let redis: RedisClient?
+    /// The one libcurl client every provider shares: its own thread, one connection pool.
+    private let http: CurlHTTPClient
     let failOpen: FailOpenReporter
     private let onListening: @Sendable ([BoundListener]) -> Void
 
@@ -49,6 +52,11 @@ public final class GatewayServer: Service {
         let failOpen = self.failOpen
         let limiter = RateLimiter(policy: config.rateLimits, store: limitStore) { failOpen.record($0) }
         LimitService(limiter: limiter).register(into: &router)
+        http = try CurlHTTPClient()
+        let completions = CompletionService(
+            providers: UpstreamProviders.make(config, client: http), retryPolicy: config.upstream.retry,
+            limiter: limiter, clock: clock)
+        CompletionHandlers(service: completions).register(into: &router)
         if config.debugMethods { DebugService.register(into: &router) }
         self.router = router
     }
@@ -95,6 +103,7 @@ public final class GatewayServer: Service {
         if !config.server.socketPath.isEmpty { UnixSocketFile.remove(config.server.socketPath) }
         await registry.drain(grace: .milliseconds(Int64(config.server.drainGraceSeconds * 1000)))
         redis?.close()
+        http.shutdown()
         logger.info("stopped")
     }
 

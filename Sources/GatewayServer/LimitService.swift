@@ -75,10 +75,6 @@ struct LimitService: Sendable {
     }
 
     private static func endpoint(_ e: Aigw_V1_Endpoint) throws -> Endpoint {
-        guard let endpoint = WireMapping.endpoint(e) else {
-            throw GatewayError(.invalidArgument, "endpoint must be one of summarize, search, chat, embeddings, translation",
-                               reason: "invalid_endpoint")
-        }
-        return endpoint
+        try WireMapping.requiredEndpoint(e)
     }
 }

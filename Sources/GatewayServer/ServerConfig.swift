@@ -45,8 +45,22 @@ public struct ServerConfig: Sendable {
         public var organization: String?
         /// Anthropic's `anthropic-version` header.
         public var apiVersion: String?
+        /// Operators can switch a provider off without removing its key.
+        public var enabled = true
 
-        public var isEnabled: Bool { !(apiKey?.isEmpty ?? true) }
+        /// Serves requests: switched on and given a key.
+        public var isEnabled: Bool { enabled && !(apiKey?.isEmpty ?? true) }
+    }
+
+    /// How aigw calls the providers: HTTP timeouts and the retry policy.
+    public struct Upstream: Sendable {
+        public var connectTimeoutMillis = 10_000
+        /// Until the response head arrives; generous because a long prompt can take a while to start.
+        public var firstByteTimeoutMillis = 60_000
+        /// The longest silence inside a streamed body before the stream counts as stalled.
+        public var idleTimeoutMillis = 30_000
+        public var totalTimeoutMillis = 600_000
+        public var retry = RetryPolicy()
     }
 
     public struct Logging: Sendable {
@@ -59,6 +73,7 @@ public struct ServerConfig: Sendable {
     public var redis = Redis()
     public var openAI = Provider(baseURL: "https://api.openai.com/v1")
     public var anthropic = Provider(baseURL: "https://api.anthropic.com/v1", apiVersion: "2023-06-01")
+    public var upstream = Upstream()
     public var logging = Logging()
     /// Limits per endpoint and level; the product spec's defaults unless configured.
     public var rateLimits = RateLimitPolicy.productDefaults

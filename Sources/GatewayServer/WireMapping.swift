@@ -8,6 +8,15 @@ enum WireMapping {
         Endpoint.allCases.first { endpoint($0) == e }
     }
 
+    /// The endpoint a call must name; INVALID_ARGUMENT when it is unspecified or unknown.
+    static func requiredEndpoint(_ e: Aigw_V1_Endpoint) throws -> Endpoint {
+        guard let endpoint = endpoint(e) else {
+            throw GatewayError(.invalidArgument, "endpoint must be one of summarize, search, chat, embeddings, translation",
+                               reason: "invalid_endpoint")
+        }
+        return endpoint
+    }
+
     static func endpoint(_ e: Endpoint) -> Aigw_V1_Endpoint {
         switch e {
         case .summarize: .summarize
@@ -45,6 +54,107 @@ enum WireMapping {
         out.burst = s.rule.burst
         out.resetAtUnixMs = s.evaluation.resetAt
         out.shadow = s.rule.shadow
+        return out
+    }
+
+    // MARK: Completions
+
+    /// A Complete or Stream request in Core's terms; INVALID_ARGUMENT for what no provider could serve.
+    static func completionRequest(_ r: Aigw_V1_CompleteRequest, requestID: String) throws -> CompletionRequest {
+        guard let caller = r.caller, !caller.userId.isEmpty || !caller.orgId.isEmpty else {
+            throw GatewayError(.invalidArgument, "caller with a user id or an org id is required", reason: "missing_caller")
+        }
+        let endpoint = try requiredEndpoint(caller.endpoint)
+        let provider: ProviderKind?
+        switch r.provider {
+        case .unspecified: provider = nil
+        case .openai: provider = .openai
+        case .anthropic: provider = .anthropic
+        case .unrecognized(let v):
+            throw GatewayError(.invalidArgument, "unknown provider \(v)", reason: "invalid_provider")
+        }
+        let messages = try r.messages.enumerated().map { index, m in
+            let role: ChatMessage.Role
+            switch m.role {
+            case .system: role = .system
+            case .user: role = .user
+            case .assistant: role = .assistant
+            case .tool: role = .tool
+            case .unspecified, .unrecognized:
+                throw GatewayError(.invalidArgument, "messages[\(index)] needs a role", reason: "invalid_role")
+            }
+            return ChatMessage(role: role, content: m.content, name: m.name.isEmpty ? nil : m.name)
+        }
+        if let t = r.temperature, !(0...2).contains(t) {
+            throw GatewayError(.invalidArgument, "temperature must be between 0 and 2", reason: "invalid_temperature")
+        }
+        if let p = r.topP, !(0...1).contains(p) {
+            throw GatewayError(.invalidArgument, "top_p must be between 0 and 1", reason: "invalid_top_p")
+        }
+        if r.maxTokens == 0 {
+            throw GatewayError(.invalidArgument, "max_tokens must be positive when set", reason: "invalid_max_tokens")
+        }
+        let format: CompletionRequest.ResponseFormat
+        switch r.responseFormat {
+        case .unspecified, .text: format = .text
+        case .jsonObject: format = .jsonObject
+        case .unrecognized(let v):
+            throw GatewayError(.invalidArgument, "unknown response format \(v)", reason: "invalid_response_format")
+        }
+        return CompletionRequest(
+            requestID: requestID, userID: caller.userId, orgID: caller.orgId, endpoint: endpoint, provider: provider,
+            model: r.model, fallbackModels: r.fallbackModels, systemPrompt: r.systemPrompt.isEmpty ? nil : r.systemPrompt,
+            messages: messages, temperature: r.temperature, topP: r.topP, maxTokens: r.maxTokens.map(Int.init),
+            stop: r.stop, responseFormat: format, allowCrossProviderFallback: r.allowCrossProviderFallback)
+    }
+
+    static func provider(_ p: ProviderKind) -> Aigw_V1_Provider { RPCError.provider(p) }
+
+    static func usage(_ u: TokenUsage) -> Aigw_V1_Usage {
+        var out = Aigw_V1_Usage()
+        out.inputTokens = u.input
+        out.cachedInputTokens = u.cachedInput
+        out.cacheWriteTokens = u.cacheWrite
+        out.outputTokens = u.output
+        return out
+    }
+
+    static func finishReason(_ f: FinishReason) -> Aigw_V1_FinishReason {
+        switch f {
+        case .stop: .stop
+        case .length: .length
+        case .contentFilter: .contentFilter
+        case .toolCalls: .toolCalls
+        case .cancelled: .cancelled
+        case .other: .unspecified
+        }
+    }
+
+    static func attempt(_ a: AttemptRecord) -> Aigw_V1_Attempt {
+        var out = Aigw_V1_Attempt()
+        out.provider = provider(a.provider)
+        out.model = a.model
+        out.latencyMs = a.latencyMillis
+        if let error = a.error {
+            out.statusCode = RPCError(error.gatewayError).code.rawValue
+            out.errorCategory = RPCError.category(error.category)
+            out.errorMessage = error.message
+        }
+        return out
+    }
+
+    static func completeResponse(_ o: CompletionOutcome, requestID: String) -> Aigw_V1_CompleteResponse {
+        var out = Aigw_V1_CompleteResponse()
+        out.requestId = requestID
+        out.id = o.completion.id
+        out.provider = provider(o.completion.provider)
+        out.model = o.completion.model
+        out.content = o.completion.content
+        out.finishReason = finishReason(o.completion.finishReason)
+        out.usage = usage(o.completion.usage)
+        out.fallbackUsed = o.fallbackUsed
+        out.attempts = o.attempts.map(attempt)
+        out.latencyMs = o.latencyMillis
         return out
     }
 }

@@ -34,12 +34,43 @@ public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
             default: .internal
             }
         var detail: Aigw_V1_ErrorDetail?
-        if !error.reason.isEmpty {
+        let upstream = error.cause as? ProviderError
+        if !error.reason.isEmpty || error.retryAfterMillis != nil || upstream != nil {
             var d = Aigw_V1_ErrorDetail()
             d.reason = error.reason
+            if let retryAfter = error.retryAfterMillis, retryAfter > 0 { d.retryAfterMs = UInt64(retryAfter) }
+            if let upstream {
+                d.category = Self.category(upstream.category)
+                d.provider = Self.provider(upstream.provider)
+                d.model = upstream.model
+            }
             detail = d
         }
         self.init(code, error.message, detail: detail)
+    }
+
+    /// Core's provider error categories on the wire.
+    public static func category(_ c: ProviderErrorCategory) -> Aigw_V1_ErrorCategory {
+        switch c {
+        case .authentication: .authentication
+        case .permission: .permission
+        case .invalidRequest: .invalidRequest
+        case .notFound: .notFound
+        case .rateLimited: .rateLimited
+        case .quotaExhausted: .quotaExhausted
+        case .overloaded: .overloaded
+        case .serverError: .serverError
+        case .timeout: .timeout
+        case .network: .network
+        case .cancelled: .cancelled
+        }
+    }
+
+    public static func provider(_ p: ProviderKind) -> Aigw_V1_Provider {
+        switch p {
+        case .openai: .openai
+        case .anthropic: .anthropic
+        }
     }
 
     public var status: Aigw_V1_Status {

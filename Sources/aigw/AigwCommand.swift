@@ -11,7 +11,7 @@ struct AigwCommand: AsyncParsableCommand {
         commandName: "aigw",
         abstract: "aigw: the AI gateway your services call for completions, limits, usage, caching and queues.",
         version: AigwVersion.current,
-        subcommands: [Serve.self, CheckConfig.self],
+        subcommands: [Serve.self, CheckConfig.self, FakeUpstreamCommand.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -47,23 +47,21 @@ private final class ScriptedProvider: CompletionProvider {
         }
     }
 
-    func stream(_ request: CompletionRequest, model: String) async throws(ProviderError)
-        -> AsyncThrowingStream<CompletionEvent, any Error>
-    {
+    func stream(_ request: CompletionRequest, model: String) async throws(ProviderError) -> CompletionEventStream {
         let step = nextStep(model)
         switch step {
         case .fail(let category, let retryAfter):
             throw error(category, model, retryAfter: retryAfter)
         case .answer(let text):
-            return AsyncThrowingStream { c in
+            return CompletionEventStream(AsyncThrowingStream { c in
                 c.yield(.started(id: "s", model: model))
                 c.yield(.delta(text))
                 c.yield(.finished(.stop, TokenUsage(input: 10, output: 1)))
                 c.finish()
-            }
+            })
         case .stream(let pieces, let failure, let cut):
             let failing = failure.map { error($0, model, usage: TokenUsage(input: 10)) }
-            return AsyncThrowingStream { c in
+            return CompletionEventStream(AsyncThrowingStream { c in
                 c.yield(.started(id: "s", model: model))
                 for p in pieces { c.yield(.delta(p)) }
                 if let failing {
@@ -74,7 +72,7 @@ private final class ScriptedProvider: CompletionProvider {
                     c.yield(.finished(.stop, TokenUsage(input: 10, output: UInt64(pieces.count))))
                     c.finish()
                 }
-            }
+            })
         }
     }
 }

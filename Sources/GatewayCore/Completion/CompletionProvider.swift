@@ -9,6 +9,5 @@ public protocol CompletionProvider: Sendable {
 
     /// Starts a streaming call. Returns once the upstream has accepted it (an HTTP error is thrown here, before any
     /// event); the stream then yields `CompletionEvent`s and throws `ProviderError` if the upstream breaks off.
-    func stream(_ request: CompletionRequest, model: String) async throws(ProviderError)
-        -> AsyncThrowingStream<CompletionEvent, any Error>
+    func stream(_ request: CompletionRequest, model: String) async throws(ProviderError) -> CompletionEventStream
 }

@@ -194,6 +194,11 @@ public struct CompletionService: Sendable {
         /// Waits out any backoff and returns the candidate to call, or throws the plan's final failure.
         mutating func nextCandidate() async throws(CompletionFailure) -> CompletionPlanner.Candidate? {
             switch action {
+            case .fail where planner.candidates.isEmpty:
+                throw CompletionFailure(GatewayError(
+                    .failedPrecondition,
+                    "no enabled provider serves \(request.model): configure OPENAI_API_KEY or ANTHROPIC_API_KEY",
+                    reason: "no_provider"))
             case .fail(let error):
                 throw CompletionFailure(finalError(error), attempts: attempts, usage: usage)
             case .attempt(let candidate, let delay):
@@ -229,9 +234,10 @@ public struct CompletionService: Sendable {
                     provider: candidate.provider, model: candidate.model, error: error,
                     latencyMillis: service.millis(since: start)))
             var seen = error.usage
-            // Providers report output tokens only at the end of a stream; a broken stream is charged one token per
-            // delta it delivered, which is how both providers chunk their output.
-            if seen.output == 0 { seen.output = estimatedOutput }
+            // Providers report output tokens only at the end of a stream (Anthropic's message_start carries a
+            // placeholder of 1); a broken stream is charged at least one token per delta it delivered, which is how
+            // both providers chunk their output.
+            seen.output = max(seen.output, estimatedOutput)
             usage = usage + seen
         }
 

@@ -13,7 +13,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import pytest
 
@@ -71,7 +71,9 @@ def _accepts(path: str) -> bool:
         return True
 
 
-def start_server(workdir: Path, extra_args: Optional[List[str]] = None) -> RunningServer:
+def start_server(
+    workdir: Path, extra_args: Optional[List[str]] = None, extra_env: Optional[Dict[str, str]] = None
+) -> RunningServer:
     """Start ``aigw serve`` on a fresh socket and TCP port and wait until the socket accepts connections."""
     binary = aigw_bin()
     if not binary.is_file() or not os.access(binary, os.X_OK):
@@ -94,6 +96,7 @@ def start_server(workdir: Path, extra_args: Optional[List[str]] = None) -> Runni
         *(extra_args or []),
     ]
     env = dict(os.environ, AIGW_LOG_LEVEL="warning")
+    env.update(extra_env or {})
     with open(log_path, "wb") as log:
         process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     server = RunningServer(process, socket_path, "127.0.0.1", port, log_path)

@@ -83,7 +83,14 @@ def test_unknown_method_is_unimplemented(unix_client: Client) -> None:
     assert info.value.reason == "unknown_method", info.value
 
 
-def test_gateway_complete_is_not_implemented_yet(unix_client: Client) -> None:
+def test_track_usage_is_not_implemented_yet(unix_client: Client) -> None:
+    with pytest.raises(RPCError) as info:
+        unix_client.call("Gateway", "TrackUsage", gateway_pb2.TrackUsageRequest())
+    assert info.value.code == frame_pb2.STATUS_CODE_UNIMPLEMENTED, info.value
+    assert info.value.reason == "not_implemented", info.value
+
+
+def test_complete_without_a_configured_provider_is_a_failed_precondition(unix_client: Client) -> None:
     request = gateway_pb2.CompleteRequest(
         caller=common_pb2.Caller(user_id="u-1", org_id="o-1", endpoint=common_pb2.ENDPOINT_CHAT),
         model="gpt-4o-mini",
@@ -91,8 +98,8 @@ def test_gateway_complete_is_not_implemented_yet(unix_client: Client) -> None:
     )
     with pytest.raises(RPCError) as info:
         unix_client.call("Gateway", "Complete", request)
-    assert info.value.code == frame_pb2.STATUS_CODE_UNIMPLEMENTED, info.value
-    assert info.value.reason == "not_implemented", info.value
+    assert info.value.code == frame_pb2.STATUS_CODE_FAILED_PRECONDITION, info.value
+    assert info.value.reason == "no_provider", info.value
 
 
 def test_malformed_payload_keeps_the_connection_usable(unix_client: Client) -> None:

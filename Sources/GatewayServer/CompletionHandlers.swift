@@ -1,0 +1,95 @@
+import GatewayCore
+import GatewayWire
+import Logging
+
+/// Complete and Stream on the Gateway service, over Core's `CompletionService`.
+///
+/// Cancellation needs nothing here: a client Cancel or a passed deadline cancels the call's task, which aborts the
+/// provider's upstream transfer and any backoff sleep.
+struct CompletionHandlers: Sendable {
+    let service: CompletionService
+
+    func register(into router: inout MethodRouter) {
+        router.unary(Aigw_V1_Gateway.complete) { request, context in try await complete(request, context) }
+        router.serverStreaming(Aigw_V1_Gateway.stream) { request, context, writer in
+            try await stream(request, context, writer)
+        }
+    }
+
+    func complete(_ request: Aigw_V1_CompleteRequest, _ context: CallContext) async throws -> Aigw_V1_CompleteResponse {
+        let requestID = request.requestId.isEmpty ? context.requestID : request.requestId
+        let neutral = try WireMapping.completionRequest(request, requestID: requestID)
+        do {
+            let outcome = try await service.complete(neutral)
+            log(outcome, context)
+            return WireMapping.completeResponse(outcome, requestID: requestID)
+        } catch {
+            log(error, context)
+            throw error.error
+        }
+    }
+
+    /// Sends StreamStart, the deltas as they arrive, then StreamEnd. When the stream breaks after tokens reached the
+    /// caller, a StreamEnd with the usage seen so far (finish reason unspecified) precedes the error status, so the
+    /// caller knows what it was charged for.
+    func stream(
+        _ request: Aigw_V1_CompleteRequest, _ context: CallContext, _ writer: StreamWriter<Aigw_V1_StreamEvent>
+    ) async throws {
+        let requestID = request.requestId.isEmpty ? context.requestID : request.requestId
+        let neutral = try WireMapping.completionRequest(request, requestID: requestID)
+        let outcome: CompletionOutcome
+        do {
+            outcome = try await service.stream(neutral) { output in
+                var event = Aigw_V1_StreamEvent()
+                switch output {
+                case .start(let provider, let model):
+                    var start = Aigw_V1_StreamStart()
+                    start.requestId = requestID
+                    start.provider = WireMapping.provider(provider)
+                    start.model = model
+                    event.event = .start(start)
+                case .delta(let text):
+                    var delta = Aigw_V1_TextDelta()
+                    delta.text = text
+                    event.event = .delta(delta)
+                }
+                try await writer.send(event)
+            }
+        } catch {
+            log(error, context)
+            if error.usage != .zero && error.error.code != .cancelled {
+                var end = Aigw_V1_StreamEnd()
+                end.usage = WireMapping.usage(error.usage)
+                end.attempts = error.attempts.map(WireMapping.attempt)
+                var event = Aigw_V1_StreamEvent()
+                event.event = .end(end)
+                try? await writer.send(event)
+            }
+            throw error.error
+        }
+        var end = Aigw_V1_StreamEnd()
+        end.finishReason = WireMapping.finishReason(outcome.completion.finishReason)
+        end.usage = WireMapping.usage(outcome.completion.usage)
+        end.id = outcome.completion.id
+        end.attempts = outcome.attempts.map(WireMapping.attempt)
+        var event = Aigw_V1_StreamEvent()
+        event.event = .end(end)
+        try await writer.send(event)
+        log(outcome, context)
+    }
+
+    private func log(_ outcome: CompletionOutcome, _ context: CallContext) {
+        context.logger.debug("completion answered", metadata: [
+            "provider.name": "\(outcome.completion.provider)", "model": "\(outcome.completion.model)",
+            "attempts": "\(outcome.attempts.count)", "latency_ms": "\(outcome.latencyMillis)",
+            "usage": "\(outcome.completion.usage)",
+        ])
+    }
+
+    private func log(_ failure: CompletionFailure, _ context: CallContext) {
+        guard failure.error.code != .cancelled else { return }
+        context.logger.info("completion failed", metadata: [
+            "error": "\(failure.error)", "attempts": "\(failure.attempts.count)",
+        ])
+    }
+}

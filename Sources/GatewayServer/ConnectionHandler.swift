@@ -230,6 +230,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard let context, calls[callID] != nil, state != .closed else {
             return loop.makeFailedFuture(CancellationError())
         }
+        // While the channel is writable the item goes out with the tick's batched flush and the producer carries on
+        // at once; only past the high-water mark does it wait for this write to drain, which is the backpressure a
+        // slow reader exerts.
+        if context.channel.isWritable {
+            context.write(wrapOutboundOut(bytes), promise: nil)
+            scheduleFlush()
+            return loop.makeSucceededVoidFuture()
+        }
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.write(wrapOutboundOut(bytes), promise: promise)
         scheduleFlush()

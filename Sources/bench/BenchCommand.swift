@@ -5,7 +5,8 @@ import GatewayWire
 import NIOCore
 
 /// Measures Health RPC latency and throughput against a raw length-prefixed echo over the same socket type, in the
-/// same run, and writes the comparison to docs/benchmarks.md.
+/// same run, CheckLimit on each store, and Complete/Stream against a direct libcurl call to the same fake upstream,
+/// and writes the comparison to docs/benchmarks.md.
 @main
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +22,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds: Double = 3
 
-    @Option(help: "What to measure: all, or limits (CheckLimit only, for profiling).")
+    @Option(help: "What to measure: all, limits (CheckLimit only, for profiling) or completions (Complete and Stream).")
     var suite: String = "all"
 
     @Flag(help: "Run the RPC callers on the client connection's event loop.")
@@ -30,6 +31,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated calls in flight.")
     var inFlight: String = "1,16,256"
 
+    @Option(help: "Comma-separated concurrent callers for the completions suite.")
+    var completionInFlight: String = "1,16,64"
+
+    @Option(help: "Concurrent streams for the completions suite's memory measurement.")
+    var streams: Int = 1000
+
     func run() async throws {
         let levels = inFlight.split(separator: ",").compactMap { Int($0) }
         let duration = Duration.milliseconds(Int64(seconds * 1000))
@@ -37,6 +44,14 @@ struct BenchCommand: AsyncParsableCommand {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aigw-bench-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
+
+        let completionBench = CompletionBench(
+            binary: aigw, directory: dir, levels: completionInFlight.split(separator: ",").compactMap { Int($0) },
+            duration: duration, warmUp: warmUp, streams: streams)
+        if suite == "completions" {
+            try write(Report.completionsOnly(try await completionBench.run(), seconds: seconds))
+            return
+        }
 
         let (echoUnix, echoTCP) = try await EchoServer.start(unixPath: dir.appendingPathComponent("echo.sock").path)
         let echoPort = echoTCP.localAddress?.port ?? 0
@@ -115,8 +130,12 @@ struct BenchCommand: AsyncParsableCommand {
         let evalsha1 = try redis.evalsha(clients: 1, requests: 10_000)
         print("redis-benchmark EVALSHA: 50 clients \(Int(evalsha50.perSecond))/s; 1 client p50 \(fmt(evalsha1.p50)) us")
 
-        let report = Report(rows: rows, seconds: seconds, limitRows: limitRows, evalsha50: evalsha50,
-                            evalsha1: evalsha1).markdown
+        let completions = suite == "all" ? try await completionBench.run() : nil
+        try write(Report(rows: rows, seconds: seconds, limitRows: limitRows, evalsha50: evalsha50,
+                         evalsha1: evalsha1, completions: completions).markdown)
+    }
+
+    private func write(_ report: String) throws {
         if let output {
             try report.write(toFile: output, atomically: true, encoding: .utf8)
             print("wrote \(output)")

@@ -7,15 +7,28 @@ struct Report {
     let limitRows: [LimitRow]
     let evalsha50: (perSecond: Double, p50: Double, p99: Double)
     let evalsha1: (perSecond: Double, p50: Double, p99: Double)
+    /// The completions suite, when it ran.
+    var completions: CompletionResults? = nil
 
-    var markdown: String {
-        let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
-        var lines = [
+    static var date: Substring { ISO8601DateFormatter().string(from: Date()).prefix(10) }
+
+    static var header: [String] {
+        [
             "# Benchmarks",
             "",
             "Measured \(date) by `make bench` (release build) on a \(ProcessInfo.processInfo.activeProcessorCount)-core shared machine;",
             "absolute numbers are noisy here, so compare the ratio, which is measured in the same run.",
             "",
+        ]
+    }
+
+    /// The report of `bench --suite completions`: the header and the Complete and Stream section only.
+    static func completionsOnly(_ completions: CompletionResults, seconds: Double) -> String {
+        (header + completionSection(completions, seconds: seconds) + [""]).joined(separator: "\n")
+    }
+
+    var markdown: String {
+        var lines = Self.header + [
             "## Health RPC vs raw length-prefixed echo",
             "",
             "- **Echo (baseline)**: a NIO server with aigw's frame decoder and socket options that writes every frame",
@@ -104,7 +117,96 @@ struct Report {
             "  aigw's cost per check: the RPC, a task, the script's arguments, and two thread hand-offs to and from the",
             "  Redis I/O thread. That cost also sets the 1-in-flight latency over a bare EVALSHA.",
         ]
+        if let completions { lines += [""] + Self.completionSection(completions, seconds: seconds) }
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+
+    /// Complete and Stream through aigw against a direct libcurl call, and resident memory with many streams open.
+    static func completionSection(_ c: CompletionResults, seconds: Double) -> [String] {
+        let m = c.memory
+        var lines = [
+            "## Complete and Stream vs a direct upstream call",
+            "",
+            "Measured \(date).",
+            "",
+            "- **Direct (baseline)**: the bench sends an OpenAI chat-completions request "
+                + "(`\(CompletionBench.model)`, one short",
+            "  user message) straight to the fake upstream (`aigw fake-upstream`, its own process) with",
+            "  `CurlHTTPClient`, the libcurl client aigw itself uses, and reads the whole body; Stream reads the SSE",
+            "  body to `[DONE]`.",
+            "- **aigw**: the same model and message through `GatewayClient` on the Unix socket to a release aigw",
+            "  pointed at the same fake: `Gateway.Complete`, and `Gateway.Stream` read to its `StreamEnd`. The limits",
+            "  are too large to deny, so every call also does its limit checks.",
+            "- **TTFT**: time to the first token: the first SSE chunk with a non-empty `content` (direct), the first",
+            "  `TextDelta` (aigw). The fake sends its pieces without delay here.",
+            "- Closed loop: N tasks each send their next request as soon as the last one is answered. Each cell:",
+            "  \(fmt(seconds, 1)) s after a 0.3 s warm-up; one client connection; latency in milliseconds;",
+            "  **added** = aigw - direct at the same percentile.",
+            "- **Targets**: added p50 at most \(CompletionResults.p50TargetMillis) ms, added p99 at most "
+                + "\(CompletionResults.p99TargetMillis) ms.",
+            "",
+            "### Complete",
+            "",
+            "| in flight | direct req/s | direct p50/p99 ms | aigw req/s | aigw p50/p99 ms | added p50/p99 ms | aigw/direct |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        func pair(_ a: Double, _ b: Double) -> String { "\(fmt(a, 3)) / \(fmt(b, 3))" }
+        for r in c.rows where r.mode == .complete {
+            lines.append(
+                "| \(r.inFlight) | \(Int(r.direct.perSecond)) | \(ms(r.direct.p50)) / \(ms(r.direct.p99)) | "
+                    + "\(Int(r.aigw.perSecond)) | \(ms(r.aigw.p50)) / \(ms(r.aigw.p99)) | "
+                    + "**\(pair(r.addedP50, r.addedP99))** | \(fmt(r.ratio, 2))x |")
+        }
+        lines += [
+            "",
+            "### Stream",
+            "",
+            "| in flight | direct req/s | direct p50/p99 ms | aigw req/s | aigw p50/p99 ms | added p50/p99 ms | aigw/direct | direct TTFT p50/p99 ms | aigw TTFT p50/p99 ms | added TTFT p50/p99 ms |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for r in c.rows where r.mode == .stream {
+            let ttft = [r.directTTFT, r.aigwTTFT].map { $0.map { "\(ms($0.p50)) / \(ms($0.p99))" } ?? "-" }
+            lines.append(
+                "| \(r.inFlight) | \(Int(r.direct.perSecond)) | \(ms(r.direct.p50)) / \(ms(r.direct.p99)) | "
+                    + "\(Int(r.aigw.perSecond)) | \(ms(r.aigw.p50)) / \(ms(r.aigw.p99)) | "
+                    + "**\(pair(r.addedP50, r.addedP99))** | \(fmt(r.ratio, 2))x | \(ttft[0]) | \(ttft[1]) | "
+                    + "\(pair(r.addedTTFTP50 ?? 0, r.addedTTFTP99 ?? 0)) |")
+        }
+        lines += ["", "Against the targets in this run:", ""]
+        for r in c.rows {
+            lines.append(
+                "- \(r.mode.rawValue), \(r.inFlight) in flight: added p50 \(fmt(r.addedP50, 3)) ms, "
+                    + "\(r.p50Met ? "met" : "NOT met"); "
+                    + "added p99 \(fmt(r.addedP99, 3)) ms, \(r.p99Met ? "met" : "NOT met")"
+                    + (r.failures > 0 ? " (\(r.failures) failed requests)" : ""))
+        }
+        let allInFlight = m.peakAllInFlightKB.map { "\(mb($0))" } ?? "never all in flight; peak \(mb(m.peakKB))"
+        lines += [
+            "",
+            "### Resident memory with \(m.streams) concurrent streams",
+            "",
+            "- A fresh aigw in front of a second fake that waits \(m.tokenDelayMilliseconds) ms between pieces "
+                + "(\(m.pieces) pieces, so each",
+            "  stream lasts about \(fmt(Double(m.pieces * m.tokenDelayMilliseconds) / 1000, 1)) s). "
+                + "\(m.streams) Stream calls opened at once over \(m.connections) client "
+                + (m.connections == 1 ? "connection" : "connections"),
+            "  (under `server.max_concurrent_calls`, 1024 per connection). Idle is after one warm-up stream per",
+            "  connection. aigw's VmRSS is sampled from `/proc/<pid>/status` every 10 ms; **all in flight** is the",
+            "  largest sample taken while every stream had its first delta and none had ended. VmHWM is the kernel's",
+            "  high-water mark over aigw's life. In this run every stream had its first delta after "
+                + "\(m.allStartedSeconds.map { fmt($0, 2) + " s" } ?? "(never)")",
+            "  and the first one ended after \(m.firstEndedSeconds.map { fmt($0, 2) + " s" } ?? "(never)").",
+            "",
+            "| streams | idle RSS MB | all in flight RSS MB | per stream kB | VmHWM MB | after RSS MB | completed | failed | wall s |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| \(m.streams) | \(mb(m.idleKB)) | **\(allInFlight)** | **\(fmt(m.perStreamKB, 1))** | "
+                + "\(mb(m.highWaterKB)) | "
+                + "\(mb(m.afterKB)) | \(m.completed) | \(m.failures.count) | \(fmt(m.seconds, 2)) |",
+        ]
+        if !m.failures.isEmpty {
+            lines += ["", "First failures:", ""] + m.failures.prefix(5).map { "- `\($0)`" }
+        }
+        return lines
     }
 }

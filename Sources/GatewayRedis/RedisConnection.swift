@@ -5,49 +5,31 @@ import Synchronization
 /// One Redis connection served by its own thread, so hiredis's blocking I/O never runs on an event loop or in the
 /// cooperative pool.
 ///
-/// Commands are pipelined automatically. When the connection is idle, the caller writes its command straight to the
-/// socket with a non-blocking send and wakes the I/O thread, whose wake-up then overlaps Redis's work instead of
-/// adding to it (this halves the thread hand-offs at low concurrency). While replies are outstanding, callers queue
-/// instead, and the I/O thread writes everything queued in one go after each reply it reads, so under load one write
-/// carries many commands and no command waits for another's round trip to start.
+/// Commands are pipelined automatically: callers enqueue and await; the I/O thread takes everything queued since its
+/// last round trip, writes it in one go and reads the replies in order. Under load one round trip carries many
+/// commands, and no command waits for another's round trip to start.
 ///
 /// A broken connection fails the commands in flight with `RedisError.Kind.connection` and is re-established for the
 /// next batch. Failed connects back off (100 ms doubling to 2 s), and during a backoff commands fail at once instead of
 /// hanging. The command timeout bounds every read and write.
 final class RedisConnection: @unchecked Sendable {
-    private typealias Continuation = CheckedContinuation<RedisValue, any Error>
-
     private struct Pending {
         let arguments: [[UInt8]]
-        let continuation: Continuation
+        let continuation: CheckedContinuation<RedisValue, any Error>
     }
 
     private let configuration: RedisConfiguration
     // Guarded by `condition`.
     private let condition = NSCondition()
-    /// Commands not yet written: there is no connection, or replies are outstanding.
     private var queue: [Pending] = []
-    /// Commands written and awaiting their replies, oldest first (from `inflightHead`).
-    private var inflight: [Continuation] = []
-    private var inflightHead = 0
-    /// Bytes a caller's non-blocking send could not write; the I/O thread writes them before anything else.
-    private var outbox: [UInt8] = []
-    /// The live connection's socket, or -1: callers may send on it only while it is idle.
-    private var socket: Int32 = -1
-    /// The I/O thread is writing; callers queue behind it so bytes never interleave.
-    private var ioWriting = false
     private var closed = false
-    /// Reused by callers' direct writes.
-    private var scratch: [UInt8] = []
     // Owned by the I/O thread.
     private var context: UnsafeMutablePointer<redisContext>?
     private var backoff = Duration.zero
     private var retryAt = ContinuousClock.now
     private var lastConnectError = ""
-    private var writeBuffer: [UInt8] = []
 
-    /// Socket reads that returned replies and commands so far (under load one read carries many replies), for metrics
-    /// and the pipelining test.
+    /// Round trips and commands so far, for metrics and the pipelining test.
     let roundTrips = Atomic<Int>(0)
     let commands = Atomic<Int>(0)
     let connects = Atomic<Int>(0)
@@ -71,26 +53,9 @@ final class RedisConnection: @unchecked Sendable {
                 continuation.resume(throwing: RedisError(.closed, "the Redis client is closed"))
                 return
             }
-            commands.wrappingAdd(1, ordering: .relaxed)
-            if socket >= 0 && inflightHead == inflight.count && queue.isEmpty && outbox.isEmpty && !ioWriting {
-                writeDirectly(arguments, continuation)
-            } else {
-                queue.append(Pending(arguments: arguments, continuation: continuation))
-            }
+            queue.append(Pending(arguments: arguments, continuation: continuation))
             condition.signal()
         }
-    }
-
-    /// The idle fast path, under the lock: the command goes out now with a non-blocking send; whatever the socket
-    /// did not take is left in `outbox` for the I/O thread. A failed send surfaces as the I/O thread's read error.
-    private func writeDirectly(_ arguments: [[UInt8]], _ continuation: Continuation) {
-        scratch.removeAll(keepingCapacity: true)
-        Self.encode(arguments, into: &scratch)
-        inflight.append(continuation)
-        let sent = scratch.withUnsafeBytes { raw in
-            Glibc.send(socket, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
-        }
-        if sent < scratch.count { outbox.append(contentsOf: scratch[max(sent, 0)...]) }
     }
 
     /// Stops the I/O thread after it has answered what is queued.
@@ -106,165 +71,69 @@ final class RedisConnection: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
-            while queue.isEmpty && outbox.isEmpty && inflightHead == inflight.count && !closed { condition.wait() }
-            if queue.isEmpty && outbox.isEmpty && inflightHead == inflight.count && closed {
+            while queue.isEmpty && !closed { condition.wait() }
+            if queue.isEmpty && closed {
                 condition.unlock()
                 break
             }
-            if !queue.isEmpty || !outbox.isEmpty {
-                if context == nil {
-                    let batch = queue
-                    queue.removeAll(keepingCapacity: true)
-                    condition.unlock()
-                    connectOrFail(batch)
-                    continue
-                }
-                ioWriting = true
-                writeBuffer.removeAll(keepingCapacity: true)
-                writeBuffer.append(contentsOf: outbox)
-                outbox.removeAll(keepingCapacity: true)
-                for pending in queue {
-                    Self.encode(pending.arguments, into: &writeBuffer)
-                    inflight.append(pending.continuation)
-                }
-                queue.removeAll(keepingCapacity: true)
-                condition.unlock()
-                let written = writeAll(writeBuffer)
-                condition.lock()
-                ioWriting = false
-                condition.unlock()
-                if !written {
-                    fail(RedisError(.connection, "write failed: \(String(cString: strerror(errno)))"))
-                    continue
-                }
-            } else {
-                condition.unlock()
-            }
-            readOneReply()
+            let batch = queue
+            queue.removeAll(keepingCapacity: true)
+            condition.unlock()
+            process(batch)
         }
         disconnect()
     }
 
-    /// Connects for a batch that found no connection: on success the batch goes back to the front of the queue to be
-    /// written; otherwise it fails at once with the connect error.
-    private func connectOrFail(_ batch: [Pending]) {
+    private func process(_ batch: [Pending]) {
         guard let context = connectIfNeeded() else {
             healthy.store(false, ordering: .relaxed)
             let error = RedisError(.connection, lastConnectError)
             for pending in batch { pending.continuation.resume(throwing: error) }
             return
         }
-        condition.lock()
-        queue.insert(contentsOf: batch, at: 0)
-        socket = context.pointee.fd
-        condition.unlock()
-    }
-
-    /// Reads until the oldest outstanding command has its reply, and delivers it.
-    private func readOneReply() {
-        guard let context else {
-            fail(RedisError(.connection, "not connected"))
-            return
-        }
-        var reply: UnsafeMutableRawPointer?
-        if redisGetReplyFromReader(context, &reply) != REDIS_OK {
-            fail(RedisError(.connection, Self.errorText(context)))
-            return
-        }
-        while reply == nil {
-            roundTrips.wrappingAdd(1, ordering: .relaxed)
-            guard redisBufferRead(context) == REDIS_OK, redisGetReplyFromReader(context, &reply) == REDIS_OK else {
-                fail(RedisError(.connection, Self.errorText(context)))
+        roundTrips.wrappingAdd(1, ordering: .relaxed)
+        commands.wrappingAdd(batch.count, ordering: .relaxed)
+        for pending in batch { append(context, pending.arguments) }
+        defer { if self.context != nil { healthy.store(true, ordering: .relaxed) } }
+        for (index, pending) in batch.enumerated() {
+            var reply: UnsafeMutableRawPointer?
+            guard redisGetReply(context, &reply) == REDIS_OK, let reply else {
+                let error = RedisError(.connection, Self.errorText(context))
+                healthy.store(false, ordering: .relaxed)
+                disconnect()
+                for rest in batch[index...] { rest.continuation.resume(throwing: error) }
                 return
             }
-        }
-        guard let reply else { return }
-        let value = Self.convert(reply.assumingMemoryBound(to: redisReply.self))
-        freeReplyObject(reply)
-        condition.lock()
-        let continuation = inflightHead < inflight.count ? inflight[inflightHead] : nil
-        if continuation != nil { inflightHead += 1 }
-        if inflightHead == inflight.count {
-            inflight.removeAll(keepingCapacity: true)
-            inflightHead = 0
-        }
-        condition.unlock()
-        healthy.store(true, ordering: .relaxed)
-        switch value {
-        case .success(let v): continuation?.resume(returning: v)
-        case .failure(let e): continuation?.resume(throwing: e)
-        }
-    }
-
-    /// The connection broke: everything written or waiting to be written fails, and the next batch reconnects.
-    private func fail(_ error: RedisError) {
-        healthy.store(false, ordering: .relaxed)
-        condition.lock()
-        let lost = inflight[inflightHead...]
-        let queued = queue
-        inflight.removeAll(keepingCapacity: true)
-        inflightHead = 0
-        queue.removeAll(keepingCapacity: true)
-        outbox.removeAll(keepingCapacity: true)
-        socket = -1
-        condition.unlock()
-        disconnect()
-        for continuation in lost { continuation.resume(throwing: error) }
-        for pending in queued { pending.continuation.resume(throwing: error) }
-    }
-
-    /// Blocking write of everything on the I/O thread (the socket's send timeout is the command timeout).
-    private func writeAll(_ bytes: [UInt8]) -> Bool {
-        guard let context else { return false }
-        let fd = context.pointee.fd
-        return bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
+            let value = Self.convert(reply.assumingMemoryBound(to: redisReply.self))
+            freeReplyObject(reply)
+            switch value {
+            case .success(let v): pending.continuation.resume(returning: v)
+            case .failure(let e): pending.continuation.resume(throwing: e)
             }
-            return true
         }
-    }
-
-    /// RESP encoding of one command: `*N\r\n` then `$len\r\nbytes\r\n` per argument. Binary-safe.
-    static func encode(_ arguments: [[UInt8]], into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "*"))
-        appendDecimal(arguments.count, to: &out)
-        out.append(contentsOf: [13, 10])
-        for argument in arguments {
-            out.append(UInt8(ascii: "$"))
-            appendDecimal(argument.count, to: &out)
-            out.append(contentsOf: [13, 10])
-            out.append(contentsOf: argument)
-            out.append(contentsOf: [13, 10])
-        }
-    }
-
-    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        if value < 10 {
-            out.append(UInt8(48 + value))
-            return
-        }
-        var digits: [UInt8] = []
-        var v = value
-        while v > 0 {
-            digits.append(UInt8(48 + v % 10))
-            v /= 10
-        }
-        out.append(contentsOf: digits.reversed())
     }
 
     private func append(_ context: UnsafeMutablePointer<redisContext>, _ arguments: [[UInt8]]) {
-        // Used only while connecting (AUTH, SELECT), before callers can see the socket.
-        var bytes: [UInt8] = []
-        Self.encode(arguments, into: &bytes)
-        bytes.withUnsafeBytes { raw in
-            _ = redisAppendFormattedCommand(context, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+        // hiredis copies the arguments into its output buffer, so they only need to live for this call: one scratch
+        // buffer holds them all, with the pointer and length arrays beside it.
+        let count = arguments.count
+        let total = arguments.reduce(0) { $0 + $1.count }
+        withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: count) { pointers in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { lengths in
+                withUnsafeTemporaryAllocation(byteCount: max(1, total), alignment: 1) { bytes in
+                    var offset = 0
+                    for (i, argument) in arguments.enumerated() {
+                        let start = bytes.baseAddress! + offset
+                        argument.withUnsafeBytes { source in
+                            if let base = source.baseAddress { start.copyMemory(from: base, byteCount: source.count) }
+                        }
+                        pointers[i] = UnsafePointer(start.assumingMemoryBound(to: CChar.self))
+                        lengths[i] = argument.count
+                        offset += argument.count
+                    }
+                    _ = redisAppendCommandArgv(context, Int32(count), pointers.baseAddress, lengths.baseAddress)
+                }
+            }
         }
     }
 
@@ -314,7 +183,6 @@ final class RedisConnection: @unchecked Sendable {
         retryAt = ContinuousClock.now + backoff
     }
 
-    /// Frees the context; callers already stopped using its socket (`socket` was reset under the lock).
     private func disconnect() {
         if let context { redisFree(context) }
         context = nil

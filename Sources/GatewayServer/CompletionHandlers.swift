@@ -8,6 +8,8 @@ import Logging
 /// provider's upstream transfer and any backoff sleep.
 struct CompletionHandlers: Sendable {
     let service: CompletionService
+    /// Charges every answered or broken call; nil only in tests that do not account.
+    let tracker: UsageTracker?
 
     func register(into router: inout MethodRouter) {
         router.unary(Aigw_V1_Gateway.complete) { request, context in try await complete(request, context) }
@@ -22,9 +24,12 @@ struct CompletionHandlers: Sendable {
         do {
             let outcome = try await service.complete(neutral)
             log(outcome, context)
-            return WireMapping.completeResponse(outcome, requestID: requestID)
+            var response = WireMapping.completeResponse(outcome, requestID: requestID)
+            response.costNanoUsd = await charge(neutral, outcome, context) ?? 0
+            return response
         } catch {
             log(error, context)
+            await charge(neutral, error, context)
             throw error.error
         }
     }
@@ -57,9 +62,11 @@ struct CompletionHandlers: Sendable {
             }
         } catch {
             log(error, context)
+            let cost = await charge(neutral, error, context)
             if error.usage != .zero && error.error.code != .cancelled {
                 var end = Aigw_V1_StreamEnd()
                 end.usage = WireMapping.usage(error.usage)
+                end.costNanoUsd = cost ?? 0
                 end.attempts = error.attempts.map(WireMapping.attempt)
                 var event = Aigw_V1_StreamEvent()
                 event.event = .end(end)
@@ -72,10 +79,44 @@ struct CompletionHandlers: Sendable {
         end.usage = WireMapping.usage(outcome.completion.usage)
         end.id = outcome.completion.id
         end.attempts = outcome.attempts.map(WireMapping.attempt)
+        end.costNanoUsd = await charge(neutral, outcome, context) ?? 0
         var event = Aigw_V1_StreamEvent()
         event.event = .end(end)
         try await writer.send(event)
         log(outcome, context)
+    }
+
+    /// Records an answered call's usage against the model that answered; returns its cost. Accounting never fails
+    /// the call: a store error is logged and the answer still goes out.
+    private func charge(_ request: CompletionRequest, _ outcome: CompletionOutcome, _ context: CallContext) async
+        -> Int64?
+    {
+        await charge(UsageTracker.Entry(
+            requestID: request.requestID, userID: request.userID, orgID: request.orgID, endpoint: request.endpoint,
+            provider: outcome.completion.provider, model: outcome.completion.model, usage: outcome.completion.usage),
+            context)
+    }
+
+    /// A call that failed after tokens were used (a stream cut or cancelled midway) is charged for what was seen,
+    /// against the last model tried.
+    @discardableResult
+    private func charge(_ request: CompletionRequest, _ failure: CompletionFailure, _ context: CallContext) async
+        -> Int64?
+    {
+        guard failure.usage != .zero, let last = failure.attempts.last else { return nil }
+        return await charge(UsageTracker.Entry(
+            requestID: request.requestID, userID: request.userID, orgID: request.orgID, endpoint: request.endpoint,
+            provider: last.provider, model: last.model, usage: failure.usage), context)
+    }
+
+    private func charge(_ entry: UsageTracker.Entry, _ context: CallContext) async -> Int64? {
+        guard let tracker else { return nil }
+        do {
+            return try await tracker.track(entry).record.costNanos
+        } catch {
+            context.logger.warning("usage not recorded", metadata: ["error": "\(error)", "model": "\(entry.model)"])
+            return nil
+        }
     }
 
     private func log(_ outcome: CompletionOutcome, _ context: CallContext) {

@@ -22,6 +22,8 @@ public final class GatewayServer: Service {
     private let redis: RedisClient?
     /// The one libcurl client every provider shares: its own thread, one connection pool.
     private let http: CurlHTTPClient
+    /// The price table in force; Admin config updates replace it at run time.
+    let prices: PriceBook
     let failOpen: FailOpenReporter
     private let onListening: @Sendable ([BoundListener]) -> Void
 
@@ -52,11 +54,19 @@ public final class GatewayServer: Service {
         let failOpen = self.failOpen
         let limiter = RateLimiter(policy: config.rateLimits, store: limitStore) { failOpen.record($0) }
         LimitService(limiter: limiter).register(into: &router)
+        let prices = PriceBook()
+        self.prices = prices
+        let usageStore: any UsageStore = redis.map { RedisUsageStore(client: $0) } ?? MemoryUsageStore(clock: clock)
+        let tracker = UsageTracker(store: usageStore, prices: prices, clock: clock) { [logger] model in
+            logger.warning("model has no price: usage recorded at zero cost", metadata: ["model": "\(model)"])
+        }
+        UsageHandlers(tracker: tracker, reporter: UsageReporter(store: usageStore, clock: clock))
+            .register(into: &router)
         http = try CurlHTTPClient()
         let completions = CompletionService(
             providers: UpstreamProviders.make(config, client: http), retryPolicy: config.upstream.retry,
             limiter: limiter, clock: clock)
-        CompletionHandlers(service: completions).register(into: &router)
+        CompletionHandlers(service: completions, tracker: tracker).register(into: &router)
         if config.debugMethods { DebugService.register(into: &router) }
         self.router = router
     }

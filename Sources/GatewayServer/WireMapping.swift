@@ -65,14 +65,7 @@ enum WireMapping {
             throw GatewayError(.invalidArgument, "caller with a user id or an org id is required", reason: "missing_caller")
         }
         let endpoint = try requiredEndpoint(caller.endpoint)
-        let provider: ProviderKind?
-        switch r.provider {
-        case .unspecified: provider = nil
-        case .openai: provider = .openai
-        case .anthropic: provider = .anthropic
-        case .unrecognized(let v):
-            throw GatewayError(.invalidArgument, "unknown provider \(v)", reason: "invalid_provider")
-        }
+        let provider = try Self.provider(r.provider)
         let messages = try r.messages.enumerated().map { index, m in
             let role: ChatMessage.Role
             switch m.role {
@@ -155,6 +148,29 @@ enum WireMapping {
         out.fallbackUsed = o.fallbackUsed
         out.attempts = o.attempts.map(attempt)
         out.latencyMs = o.latencyMillis
+        return out
+    }
+
+    // MARK: Usage
+
+    /// A wire provider, nil for unspecified; INVALID_ARGUMENT for an unknown value.
+    static func provider(_ p: Aigw_V1_Provider) throws -> ProviderKind? {
+        switch p {
+        case .unspecified: return nil
+        case .openai: return .openai
+        case .anthropic: return .anthropic
+        case .unrecognized(let v):
+            throw GatewayError(.invalidArgument, "unknown provider \(v)", reason: "invalid_provider")
+        }
+    }
+
+    static func usageTotals(_ t: UsageTotals, key: String) -> Aigw_V1_UsageTotals {
+        var out = Aigw_V1_UsageTotals()
+        out.key = key
+        out.requests = t.requests
+        out.usage = usage(t.usage)
+        out.costNanoUsd = t.costNanos
+        out.cacheHits = t.cacheHits
         return out
     }
 }

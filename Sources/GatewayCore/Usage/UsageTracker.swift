@@ -1,0 +1,75 @@
+/// Prices usage and records it, once per request id: what TrackUsage and every Complete and Stream go through.
+///
+/// A cache hit costs nothing upstream and is recorded at zero cost with its flag, so reports show what the cache
+/// saved. A model missing from the price table is recorded at zero cost, flagged `unpriced`, and reported through
+/// `onUnpriced` (a warning and a metric); it is never dropped.
+public struct UsageTracker: Sendable {
+    public let store: any UsageStore
+    public let prices: PriceBook
+    private let clock: any GatewayClock
+    private let onUnpriced: @Sendable (String) -> Void
+
+    public init(
+        store: any UsageStore, prices: PriceBook, clock: any GatewayClock,
+        onUnpriced: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.store = store
+        self.prices = prices
+        self.clock = clock
+        self.onUnpriced = onUnpriced
+    }
+
+    /// What one usage report consists of, before pricing.
+    public struct Entry: Sendable, Hashable {
+        public var requestID: String
+        public var userID: String
+        public var orgID: String
+        public var endpoint: Endpoint
+        public var provider: ProviderKind?
+        public var model: String
+        public var usage: TokenUsage
+        public var cacheHit: Bool
+        /// nil: now.
+        public var occurredAtMillis: Int64?
+
+        public init(
+            requestID: String, userID: String, orgID: String, endpoint: Endpoint, provider: ProviderKind?,
+            model: String, usage: TokenUsage, cacheHit: Bool = false, occurredAtMillis: Int64? = nil
+        ) {
+            self.requestID = requestID
+            self.userID = userID
+            self.orgID = orgID
+            self.endpoint = endpoint
+            self.provider = provider
+            self.model = model
+            self.usage = usage
+            self.cacheHit = cacheHit
+            self.occurredAtMillis = occurredAtMillis
+        }
+    }
+
+    /// The record an entry becomes: priced from the current table.
+    public func price(_ entry: Entry) -> UsageRecord {
+        let cost = prices.current.cost(model: entry.model, usage: entry.usage)
+        return UsageRecord(
+            requestID: entry.requestID, userID: entry.userID, orgID: entry.orgID, endpoint: entry.endpoint,
+            provider: entry.provider, model: entry.model, usage: entry.usage,
+            costNanos: entry.cacheHit ? 0 : (cost ?? 0), occurredAtMillis: entry.occurredAtMillis ?? clock.unixMillis(),
+            cacheHit: entry.cacheHit, unpriced: cost == nil)
+    }
+
+    /// Prices and records `entry`; `duplicate` is true when its request id was already recorded (nothing changed).
+    public func track(_ entry: Entry) async throws -> (record: UsageRecord, duplicate: Bool) {
+        guard !entry.requestID.isEmpty else {
+            throw GatewayError(.invalidArgument, "request_id is required: it makes a report idempotent",
+                               reason: "missing_request_id")
+        }
+        guard !entry.model.isEmpty else {
+            throw GatewayError(.invalidArgument, "model is required", reason: "missing_model")
+        }
+        let record = price(entry)
+        if record.unpriced { onUnpriced(record.model) }
+        let recorded = try await store.record(record)
+        return (record, !recorded)
+    }
+}

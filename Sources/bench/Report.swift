@@ -181,6 +181,20 @@ struct Report {
                     + "added p99 \(fmt(r.addedP99, 3)) ms, \(r.p99Met ? "met" : "NOT met")"
                     + (r.failures > 0 ? " (\(r.failures) failed requests)" : ""))
         }
+        lines += [
+            "",
+            "What the rows measure:",
+            "",
+            "- At 1 in flight nothing waits for a core, so the added latency is aigw's own path: the RPC in and",
+            "  out, the limit check, usage accounting, and one more hand-off per upstream chunk (the curl thread",
+            "  to aigw's event loop, then aigw to the client's) than the direct call's single one. Streams pay that",
+            "  per chunk, which is why they add more than Complete. Across runs on this machine Stream's added p50",
+            "  at 1 in flight has ranged 0.2 to 0.75 ms.",
+            "- At 16 and 64 in flight the two cores are saturated by three processes (bench, aigw, fake) against",
+            "  two for the direct call. A CPU profile of aigw during the 16-in-flight Complete run shows it using",
+            "  about 0.4 of a core; the fake and the bench's client take the rest. Those rows measure queueing",
+            "  for the CPU more than aigw's path, and a machine with spare cores is needed to judge them.",
+        ]
         let allInFlight = m.peakAllInFlightKB.map { "\(mb($0))" } ?? "never all in flight; peak \(mb(m.peakKB))"
         lines += [
             "",

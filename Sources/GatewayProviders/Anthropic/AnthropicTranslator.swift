@@ -79,20 +79,7 @@ public struct AnthropicTranslator: ProviderTranslator {
             w.endObject()
         }
         w.endArray()
-        if let temperature = request.temperature {
-            w.key("temperature")
-            w.double(temperature)
-        }
-        if let topP = request.topP {
-            w.key("top_p")
-            w.double(topP)
-        }
-        if !request.stop.isEmpty {
-            w.key("stop_sequences")
-            w.beginArray()
-            for s in request.stop { w.string(s) }
-            w.endArray()
-        }
+        w.samplingFields(of: request, stopKey: "stop_sequences")
         w.key("stream")
         w.bool(stream)
         w.endObject()

@@ -58,24 +58,11 @@ public struct OpenAITranslator: ProviderTranslator {
             writeMessage(&w, role: role, content: message.content, name: message.name)
         }
         w.endArray()
-        if let temperature = request.temperature {
-            w.key("temperature")
-            w.double(temperature)
-        }
-        if let topP = request.topP {
-            w.key("top_p")
-            w.double(topP)
-        }
         if let maxTokens = request.maxTokens {
             w.key("max_tokens")
             w.int(maxTokens)
         }
-        if !request.stop.isEmpty {
-            w.key("stop")
-            w.beginArray()
-            for s in request.stop { w.string(s) }
-            w.endArray()
-        }
+        w.samplingFields(of: request, stopKey: "stop")
         if request.responseFormat == .jsonObject {
             w.key("response_format")
             w.beginObject()

@@ -1,3 +1,5 @@
+import GatewayCore
+
 /// Builds a compact JSON document straight into bytes, for request bodies.
 ///
 /// Fields are written in call order, so request bodies are deterministic and cheap to build; commas are inserted
@@ -91,5 +93,26 @@ struct JSONWriter {
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+}
+
+extension JSONWriter {
+    /// The sampling fields both providers spell alike (`temperature`, `top_p`), and the stop sequences, which each
+    /// names its own way (`stop`, `stop_sequences`). Unset values are left out so the provider's defaults apply.
+    mutating func samplingFields(of request: CompletionRequest, stopKey: String) {
+        if let temperature = request.temperature {
+            key("temperature")
+            double(temperature)
+        }
+        if let topP = request.topP {
+            key("top_p")
+            double(topP)
+        }
+        if !request.stop.isEmpty {
+            key(stopKey)
+            beginArray()
+            for s in request.stop { string(s) }
+            endArray()
+        }
     }
 }

@@ -17,16 +17,22 @@ final class AigwProcess {
         let out = Pipe()
         process.standardOutput = out
         try process.run()
-        var line = ""
-        let handle = out.fileHandleForReading
-        while !line.hasSuffix("\n") {
-            let data = handle.readData(ofLength: 1)
-            guard !data.isEmpty else { throw BenchError("aigw exited before listening") }
-            line += String(decoding: data, as: UTF8.self)
-        }
+        let line = try Self.firstLine(of: out, or: "aigw exited before listening")
         guard let range = line.range(of: "tcp=127.0.0.1:"), let port = Int(line[range.upperBound...].prefix { $0.isNumber })
         else { throw BenchError("unexpected start-up line: \(line)") }
         tcpPort = port
+    }
+
+    /// A child's first stdout line (its "listening" announcement), read byte by byte so nothing after it is consumed.
+    static func firstLine(of pipe: Pipe, or failure: String) throws -> String {
+        var line = ""
+        let handle = pipe.fileHandleForReading
+        while !line.hasSuffix("\n") {
+            let data = handle.readData(ofLength: 1)
+            guard !data.isEmpty else { throw BenchError(failure) }
+            line += String(decoding: data, as: UTF8.self)
+        }
+        return line
     }
 
     func stop() {

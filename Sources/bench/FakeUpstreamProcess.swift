@@ -15,13 +15,7 @@ final class FakeUpstreamProcess {
         let out = Pipe()
         process.standardOutput = out
         try process.run()
-        var line = ""
-        let handle = out.fileHandleForReading
-        while !line.hasSuffix("\n") {
-            let data = handle.readData(ofLength: 1)
-            guard !data.isEmpty else { throw BenchError("fake-upstream exited before listening") }
-            line += String(decoding: data, as: UTF8.self)
-        }
+        let line = try AigwProcess.firstLine(of: out, or: "fake-upstream exited before listening")
         guard let range = line.range(of: "listening: ") else {
             throw BenchError("unexpected fake-upstream start-up line: \(line)")
         }

@@ -27,55 +27,17 @@ public struct OpenAIStreamDecoder: ProviderStreamDecoder {
             return
         }
 
-        var id: String?
-        var chunkModel: String?
-        var content: String?
-        var refusal: String?
-        var finish: String?
-        var usage: TokenUsage?
-        var upstreamError: UpstreamErrorBody?
+        let document: OpenAIDocument
         do {
-            try JSONReader.read(event.data) { r throws(JSONReaderError) in
-                try r.readObject { key, r throws(JSONReaderError) in
-                    switch key {
-                    case "id": id = try r.readOptionalString()
-                    case "model": chunkModel = try r.readOptionalString()
-                    case "usage": usage = try OpenAIWire.readUsage(&r)
-                    case "error": upstreamError = r.readNull() ? nil : try UpstreamErrorBody.read(&r)
-                    case "choices":
-                        try r.readArray { r throws(JSONReaderError) in
-                            var index = 0
-                            var c: String?
-                            var rf: String?
-                            var f: String?
-                            try r.readObject { key, r throws(JSONReaderError) in
-                                switch key {
-                                case "index": index = Int(try r.readOptionalCount() ?? 0)
-                                case "finish_reason": f = try r.readOptionalString()
-                                case "delta":
-                                    if r.readNull() { return }
-                                    try r.readObject { key, r throws(JSONReaderError) in
-                                        switch key {
-                                        case "content": c = try r.readOptionalString()
-                                        case "refusal": rf = try r.readOptionalString()
-                                        default: break
-                                        }
-                                    }
-                                default: break
-                                }
-                            }
-                            if index == 0 { (content, refusal, finish) = (c, rf, f) }
-                        }
-                    default: break
-                    }
-                }
+            document = try JSONReader.read(event.data) { r throws(JSONReaderError) in
+                try OpenAIDocument.read(&r, choiceKey: "delta")
             }
         } catch {
             throw OpenAIWire.malformed("stream chunk", error, model: model, code: "malformed_stream", usage: usageSoFar)
         }
 
-        if let usage { usageSoFar = usage }
-        if let upstreamError {
+        if let usage = document.usage { usageSoFar = usage }
+        if let upstreamError = document.error {
             throw OpenAIWire.error(upstreamError, status: nil, model: model, usage: usageSoFar)
         }
         if event.event == "error" {
@@ -83,10 +45,10 @@ public struct OpenAIStreamDecoder: ProviderStreamDecoder {
                 .serverError, "an error event without an error object: \(event.data.prefix(200))", provider: .openai,
                 model: model, upstreamCode: "stream_error", usage: usageSoFar)
         }
-        startIfNeeded(id: id ?? "", model: chunkModel, emit)
-        if let content, !content.isEmpty { emit(.delta(content)) }
-        if let refusal, !refusal.isEmpty { emit(.delta(refusal)) }
-        if let reason = OpenAIWire.finishReason(finish) { finishReason = reason }
+        startIfNeeded(id: document.id ?? "", model: document.model, emit)
+        if let content = document.choice?.content, !content.isEmpty { emit(.delta(content)) }
+        if let refusal = document.choice?.refusal, !refusal.isEmpty { emit(.delta(refusal)) }
+        if let reason = OpenAIWire.finishReason(document.choice?.finishReason) { finishReason = reason }
     }
 
     private mutating func startIfNeeded(id: String, model chunkModel: String?, _ emit: (CompletionEvent) -> Void) {

@@ -94,66 +94,27 @@ public struct OpenAITranslator: ProviderTranslator {
     /// Reads the first choice: its content (or its refusal when there is no content), finish reason and the usage.
     /// A 2xx body that holds an `error` object throws that error, classified.
     public func decodeResponse(_ body: [UInt8], model: String) throws(ProviderError) -> Completion {
-        var id = ""
-        var answeredModel: String?
-        var content: String?
-        var refusal: String?
-        var finish: String?
-        var sawChoice = false
-        var usage = TokenUsage.zero
-        var upstreamError: UpstreamErrorBody?
+        let document: OpenAIDocument
         do {
-            try JSONReader.read(body) { r throws(JSONReaderError) in
-                try r.readObject { key, r throws(JSONReaderError) in
-                    switch key {
-                    case "id": id = try r.readOptionalString() ?? ""
-                    case "model": answeredModel = try r.readOptionalString()
-                    case "usage": usage = try OpenAIWire.readUsage(&r) ?? .zero
-                    case "error": upstreamError = r.readNull() ? nil : try UpstreamErrorBody.read(&r)
-                    case "choices":
-                        try r.readArray { r throws(JSONReaderError) in
-                            var index = 0
-                            var c: String?
-                            var rf: String?
-                            var f: String?
-                            try r.readObject { key, r throws(JSONReaderError) in
-                                switch key {
-                                case "index": index = Int(try r.readOptionalCount() ?? 0)
-                                case "finish_reason": f = try r.readOptionalString()
-                                case "message":
-                                    try r.readObject { key, r throws(JSONReaderError) in
-                                        switch key {
-                                        case "content": c = try r.readOptionalString()
-                                        case "refusal": rf = try r.readOptionalString()
-                                        default: break
-                                        }
-                                    }
-                                default: break
-                                }
-                            }
-                            if index == 0 && !sawChoice {
-                                sawChoice = true
-                                (content, refusal, finish) = (c, rf, f)
-                            }
-                        }
-                    default: break
-                    }
-                }
+            document = try JSONReader.read(body) { r throws(JSONReaderError) in
+                try OpenAIDocument.read(&r, choiceKey: "message")
             }
         } catch {
             throw OpenAIWire.malformed("response", error, model: model, code: "malformed_response", usage: .zero)
         }
-        if let upstreamError, !sawChoice {
-            throw OpenAIWire.error(upstreamError, status: nil, model: model, usage: usage)
-        }
-        guard sawChoice else {
+        let usage = document.usage ?? .zero
+        guard let choice = document.choice else {
+            if let upstreamError = document.error {
+                throw OpenAIWire.error(upstreamError, status: nil, model: model, usage: usage)
+            }
             throw ProviderError(
                 .serverError, "unreadable response: no choices", provider: .openai, model: model,
                 upstreamCode: "malformed_response", usage: usage)
         }
         return Completion(
-            id: id, provider: .openai, model: answeredModel.flatMap { $0.isEmpty ? nil : $0 } ?? model,
-            content: content ?? refusal ?? "", finishReason: OpenAIWire.finishReason(finish) ?? .other, usage: usage)
+            id: document.id ?? "", provider: .openai, model: document.model.flatMap { $0.isEmpty ? nil : $0 } ?? model,
+            content: choice.content ?? choice.refusal ?? "",
+            finishReason: OpenAIWire.finishReason(choice.finishReason) ?? .other, usage: usage)
     }
 
     /// Classifies by status (`insufficient_quota` is quota exhaustion whatever the status) and reads the retry hints.

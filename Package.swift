@@ -116,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "aigwctl",
             dependencies: [
-                "GatewayClient",
+                "GatewayClient", "GatewayCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -113,6 +113,11 @@ public final class RedisUsageStore: UsageStore {
     // MARK: Keys and fields
 
     private func dayKey(_ day: UTCDate, _ scope: UsageScope) -> String {
+        Self.dayKey(prefix: prefix, day, scope)
+    }
+
+    /// The day hash for `scope`; `RedisBudgetStore` sums its `cost` field inside its reservation script.
+    static func dayKey(prefix: String, _ day: UTCDate, _ scope: UsageScope) -> String {
         switch scope {
         case .all: "\(prefix)day:\(day):all"
         case .user(let id): "\(prefix)day:\(day):user:\(id)"

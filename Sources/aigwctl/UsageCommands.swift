@@ -1,17 +1,11 @@
 import ArgumentParser
 import Foundation
+import GatewayCore
 import GatewayClient
 import GatewayWire
 
-/// Nano-dollars as exact dollars with six decimals at least (integer arithmetic, no rounding through a double).
-func dollars(_ nanos: Int64) -> String {
-    let sign = nanos < 0 ? "-" : ""
-    let magnitude = nanos.magnitude
-    var fraction = String(magnitude % 1_000_000_000)
-    fraction = String(repeating: "0", count: 9 - fraction.count) + fraction
-    while fraction.count > 6 && fraction.hasSuffix("0") { fraction.removeLast() }
-    return "\(sign)$\(magnitude / 1_000_000_000).\(fraction)"
-}
+/// Nano-dollars as exact dollars (see `Money.dollars`).
+func dollars(_ nanos: Int64) -> String { Money.dollars(nanos) }
 
 /// One row of a usage table.
 func usageRow(_ t: Aigw_V1_UsageTotals) -> [String] {

@@ -109,6 +109,21 @@ public final class MemoryUsageStore: UsageStore {
         .prefix(limit).map { (id: $0.key, totals: $0.value) }
     }
 
+    /// What `scope` spent on `days`, read without suspending so a budget check can hold its own lock around it.
+    public func costNanos(_ scope: UsageScope, on days: [UTCDate]) -> Int64 {
+        state.withLock { state in
+            days.reduce(Int64(0)) { sum, day in
+                let breakdown: UsageBreakdown? =
+                    switch scope {
+                    case .all: state.all[day]
+                    case .user(let id): state.users[day]?[id]
+                    case .org(let id): state.orgs[day]?[id]
+                    }
+                return sum + (breakdown?.totals.costNanos ?? 0)
+            }
+        }
+    }
+
     /// Request ids remembered now, for tests and metrics.
     public var rememberedRequestIDs: Int { state.withLock { $0.requestIDs.count } }
 

@@ -1,9 +1,7 @@
 /// Turns the daily aggregates into the reports Admin serves: a period's usage with model and endpoint breakdowns,
 /// a cost series with the top spenders, and a linear forecast for the current month.
 public struct UsageReporter: Sendable {
-    public enum Period: String, Sendable, Hashable {
-        case daily, weekly, monthly
-    }
+    public typealias Period = UsagePeriod
 
     public struct UsageReport: Sendable, Hashable {
         public var periodStart: UTCDate
@@ -45,16 +43,10 @@ public struct UsageReporter: Sendable {
     public func usage(_ period: Period, containing date: UTCDate? = nil, scope: UsageScope) async throws
         -> UsageReport
     {
-        let day = date ?? today
-        let (start, end): (UTCDate, UTCDate)
-        switch period {
-        case .daily: (start, end) = (day, day)
-        case .weekly: (start, end) = (day.weekStart, day.weekStart.adding(days: 6))
-        case .monthly: (start, end) = (day.monthStart, day.monthStart.adding(days: day.daysInMonth - 1))
-        }
-        let days = try await store.days(scope, from: start, to: end)
+        let window = period.window(containing: date ?? today)
+        let days = try await store.days(scope, from: window.start, to: window.end)
         let breakdown = days.values.reduce(UsageBreakdown.zero, +)
-        return UsageReport(periodStart: start, periodEnd: end, breakdown: breakdown)
+        return UsageReport(periodStart: window.start, periodEnd: window.end, breakdown: breakdown)
     }
 
     public func costs(from start: UTCDate, to end: UTCDate, scope: UsageScope, top: Int) async throws -> CostReport {

@@ -115,6 +115,16 @@ public final class FakeUpstream: Sendable {
         state.attempts(model: model)
     }
 
+    /// POSTs to the webhook sink (`/hooks/...`), oldest first.
+    public var webhooks: [FakeUpstream.WebhookDelivery] {
+        state.webhooks
+    }
+
+    /// The next `count` webhook POSTs are answered 503, so tests can watch delivery retries.
+    public func failWebhooks(next count: Int) {
+        state.failWebhooks(next: count)
+    }
+
     /// TCP connections accepted so far (control API connections too), which lets tests prove keep-alive reuse.
     public var connectionsAccepted: Int {
         state.stats.connectionsAccepted

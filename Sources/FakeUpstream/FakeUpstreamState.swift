@@ -20,6 +20,8 @@ final class FakeUpstreamState: Sendable {
         var attemptsByModel: [String: Int] = [:]
         var connectionsAccepted = 0
         var openChannels: [ObjectIdentifier: any Channel] = [:]
+        var webhookFailures = 0
+        var webhooks: [FakeUpstream.WebhookDelivery] = []
     }
 
     /// What a request gets: the behaviour taken from the queues, the reply override if any, the token delay.
@@ -80,7 +82,29 @@ final class FakeUpstreamState: Sendable {
             storage.totalAttempts = 0
             storage.attemptsByModel = [:]
             storage.connectionsAccepted = 0
+            storage.webhookFailures = 0
+            storage.webhooks = []
         }
+    }
+
+    func failWebhooks(next count: Int) {
+        storage.withLock { $0.webhookFailures = max(0, count) }
+    }
+
+    /// Logs a webhook POST and decides its status: 503 while scripted failures remain, else 200.
+    func receiveWebhook(path: String, headers: [(name: String, value: String)], body: [UInt8]) -> Int {
+        let limit = configuration.requestLogLimit
+        return storage.withLock { storage in
+            let status = storage.webhookFailures > 0 ? 503 : 200
+            if storage.webhookFailures > 0 { storage.webhookFailures -= 1 }
+            if limit > 0 && storage.webhooks.count >= limit { storage.webhooks.removeFirst() }
+            storage.webhooks.append(FakeUpstream.WebhookDelivery(path: path, headers: headers, body: body, status: status))
+            return status
+        }
+    }
+
+    var webhooks: [FakeUpstream.WebhookDelivery] {
+        storage.withLock { $0.webhooks }
     }
 
     /// Counts an attempt and logs the request, dropping the oldest entry past the log limit.

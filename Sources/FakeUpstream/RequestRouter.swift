@@ -7,6 +7,8 @@ struct RequestRouter: Sendable {
 
     static let openAIPath = "/v1/chat/completions"
     static let anthropicPath = "/v1/messages"
+    /// Where the fake accepts alert webhooks (any path below it).
+    static let webhookPrefix = "/hooks/"
 
     func respond(to head: HTTPRequestHead, body: [UInt8]) -> [ResponseStep] {
         let path =
@@ -19,6 +21,11 @@ struct RequestRouter: Sendable {
             return provider(.anthropic, head: head, path: path, body: body)
         case _ where path.hasPrefix(ControlAPI.prefix):
             return ControlAPI(state: state).respond(method: head.method, path: path, body: body)
+        case _ where path.hasPrefix(Self.webhookPrefix) && head.method == .POST:
+            let status = state.receiveWebhook(
+                path: path, headers: head.headers.map { (name: $0.name, value: $0.value) }, body: body)
+            return ResponsePlanner.json(
+                status: status, body: .object(["ok": .bool(status == 200)]))
         default:
             let looksAnthropic =
                 head.headers.contains(name: "anthropic-version") || head.headers.contains(name: "x-api-key")

@@ -10,6 +10,9 @@ struct CompletionHandlers: Sendable {
     let service: CompletionService
     /// Charges every answered or broken call; nil only in tests that do not account.
     let tracker: UsageTracker?
+    /// Reserves each call's estimated cost against enforced budgets; the reservation is released after the call's
+    /// usage is recorded, never before, so concurrent checks always see one or the other.
+    let budgets: BudgetService?
 
     func register(into router: inout MethodRouter) {
         router.unary(Aigw_V1_Gateway.complete) { request, context in try await complete(request, context) }
@@ -21,15 +24,18 @@ struct CompletionHandlers: Sendable {
     func complete(_ request: Aigw_V1_CompleteRequest, _ context: CallContext) async throws -> Aigw_V1_CompleteResponse {
         let requestID = request.requestId.isEmpty ? context.requestID : request.requestId
         let neutral = try WireMapping.completionRequest(request, requestID: requestID)
+        let hold = try await budgets?.reserve(for: neutral) ?? .none
         do {
             let outcome = try await service.complete(neutral)
             log(outcome, context)
             var response = WireMapping.completeResponse(outcome, requestID: requestID)
             response.costNanoUsd = await charge(neutral, outcome, context) ?? 0
+            await budgets?.release(hold)
             return response
         } catch {
             log(error, context)
             await charge(neutral, error, context)
+            await budgets?.release(hold)
             throw error.error
         }
     }
@@ -42,6 +48,7 @@ struct CompletionHandlers: Sendable {
     ) async throws {
         let requestID = request.requestId.isEmpty ? context.requestID : request.requestId
         let neutral = try WireMapping.completionRequest(request, requestID: requestID)
+        let hold = try await budgets?.reserve(for: neutral) ?? .none
         let outcome: CompletionOutcome
         do {
             outcome = try await service.stream(neutral) { output in
@@ -63,6 +70,7 @@ struct CompletionHandlers: Sendable {
         } catch {
             log(error, context)
             let cost = await charge(neutral, error, context)
+            await budgets?.release(hold)
             if error.usage != .zero && error.error.code != .cancelled {
                 var end = Aigw_V1_StreamEnd()
                 end.usage = WireMapping.usage(error.usage)
@@ -80,6 +88,7 @@ struct CompletionHandlers: Sendable {
         end.id = outcome.completion.id
         end.attempts = outcome.attempts.map(WireMapping.attempt)
         end.costNanoUsd = await charge(neutral, outcome, context) ?? 0
+        await budgets?.release(hold)
         var event = Aigw_V1_StreamEvent()
         event.event = .end(end)
         try await writer.send(event)

@@ -56,17 +56,39 @@ public final class GatewayServer: Service {
         LimitService(limiter: limiter).register(into: &router)
         let prices = PriceBook()
         self.prices = prices
-        let usageStore: any UsageStore = redis.map { RedisUsageStore(client: $0) } ?? MemoryUsageStore(clock: clock)
-        let tracker = UsageTracker(store: usageStore, prices: prices, clock: clock) { [logger] model in
-            logger.warning("model has no price: usage recorded at zero cost", metadata: ["model": "\(model)"])
+        let usageStore: any UsageStore
+        let budgetStore: any BudgetStore
+        if let redis {
+            usageStore = RedisUsageStore(client: redis)
+            budgetStore = RedisBudgetStore(client: redis, clock: clock)
+        } else {
+            let memory = MemoryUsageStore(clock: clock)
+            usageStore = memory
+            budgetStore = MemoryBudgetStore(usage: memory, clock: clock)
         }
+        http = try CurlHTTPClient()
+        let alerts = Self.alertCenter(config, redis: redis, http: http, clock: clock, logger: logger)
+        var budgetSettings = BudgetService.Settings()
+        budgetSettings.outputEstimateTokens = UInt64(config.budgets.outputEstimateTokens)
+        budgetSettings.reservationLeaseMillis = Int64(config.budgets.reservationLeaseMillis)
+        let budgets = BudgetService(
+            store: budgetStore, prices: prices, alerts: alerts, clock: clock, settings: budgetSettings
+        ) { [logger] message, error in
+            logger.warning("\(message)", metadata: ["error": "\(error)"])
+        }
+        let tracker = UsageTracker(
+            store: usageStore, prices: prices, clock: clock,
+            onUnpriced: { [logger] model in
+                logger.warning("model has no price: usage recorded at zero cost", metadata: ["model": "\(model)"])
+            },
+            onRecorded: { await budgets.observe($0) })
         UsageHandlers(tracker: tracker, reporter: UsageReporter(store: usageStore, clock: clock))
             .register(into: &router)
-        http = try CurlHTTPClient()
+        BudgetHandlers(budgets: budgets, alerts: alerts, clock: clock).register(into: &router)
         let completions = CompletionService(
             providers: UpstreamProviders.make(config, client: http), retryPolicy: config.upstream.retry,
             limiter: limiter, clock: clock)
-        CompletionHandlers(service: completions, tracker: tracker).register(into: &router)
+        CompletionHandlers(service: completions, tracker: tracker, budgets: budgets).register(into: &router)
         if config.debugMethods { DebugService.register(into: &router) }
         self.router = router
     }
@@ -162,6 +184,42 @@ public final class GatewayServer: Service {
             bootstrap = bootstrap.childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
         }
         return bootstrap
+    }
+
+    /// Alerts are kept where Admin reads them (Redis when configured, so every instance lists every alert), logged,
+    /// and POSTed to the webhook when one is configured.
+    private static func alertCenter(
+        _ config: ServerConfig, redis: RedisClient?, http: CurlHTTPClient, clock: any GatewayClock, logger: Logger
+    ) -> AlertCenter {
+        var notifiers: [any AlertNotifier] = []
+        if let url = config.alerts.webhookURL {
+            var settings = WebhookNotifier.Settings(url: url.value)
+            settings.maxAttempts = config.alerts.webhookMaxAttempts
+            settings.timeout = .milliseconds(config.alerts.webhookTimeoutMillis)
+            notifiers.append(WebhookNotifier(client: http, settings: settings) { alert, result in
+                switch result {
+                case .delivered(let attempts):
+                    logger.debug("alert delivered to the webhook",
+                                 metadata: ["alert.id": "\(alert.id)", "attempts": "\(attempts)"])
+                case .failed(let attempts, let lastError):
+                    logger.error("alert not delivered to the webhook", metadata: [
+                        "alert.id": "\(alert.id)", "attempts": "\(attempts)", "error": "\(lastError)",
+                    ])
+                }
+            })
+        }
+        let store: any AlertStore = redis.map { RedisAlertStore(client: $0) } ?? MemoryAlertStore()
+        return AlertCenter(
+            store: store, notifiers: notifiers, clock: clock,
+            onRaised: { alert in
+                logger.warning("alert: \(alert.message)", metadata: [
+                    "alert.kind": "\(alert.kind)", "alert.severity": "\(alert.severity.rawValue)",
+                    "alert.subject": "\(alert.subject)", "alert.id": "\(alert.id)",
+                ])
+            },
+            onStoreError: { alert, error in
+                logger.error("alert not stored", metadata: ["alert.id": "\(alert.id)", "error": "\(error)"])
+            })
     }
 
     /// Splits "host:port" or "[v6]:port".

@@ -63,6 +63,22 @@ public struct ServerConfig: Sendable {
         public var retry = RetryPolicy()
     }
 
+    /// How enforced budgets reserve a call's cost before it runs (see `BudgetService`).
+    public struct Budgets: Sendable {
+        /// Output tokens a call without `max_tokens` reserves.
+        public var outputEstimateTokens = 4_096
+        /// How long the reservation of a call whose process died keeps holding budget.
+        public var reservationLeaseMillis = 900_000
+    }
+
+    /// Where alerts go besides the log and `Admin.ListAlerts`.
+    public struct Alerts: Sendable {
+        /// POST each alert as JSON here; nil sends none. A secret: webhook URLs often carry a token.
+        public var webhookURL: Secret?
+        public var webhookMaxAttempts = 4
+        public var webhookTimeoutMillis = 10_000
+    }
+
     public struct Logging: Sendable {
         public var level: Logger.Level = .info
         /// "text" (logfmt) or "json".
@@ -74,6 +90,8 @@ public struct ServerConfig: Sendable {
     public var openAI = Provider(baseURL: "https://api.openai.com/v1")
     public var anthropic = Provider(baseURL: "https://api.anthropic.com/v1", apiVersion: "2023-06-01")
     public var upstream = Upstream()
+    public var budgets = Budgets()
+    public var alerts = Alerts()
     public var logging = Logging()
     /// Limits per endpoint and level; the product spec's defaults unless configured.
     public var rateLimits = RateLimitPolicy.productDefaults

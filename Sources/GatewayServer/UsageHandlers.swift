@@ -37,14 +37,7 @@ struct UsageHandlers: Sendable {
     }
 
     func usage(_ request: Aigw_V1_GetUsageRequest) async throws -> Aigw_V1_GetUsageResponse {
-        let period: UsageReporter.Period
-        switch request.period {
-        case .unspecified, .daily: period = .daily
-        case .weekly: period = .weekly
-        case .monthly: period = .monthly
-        case .unrecognized(let v):
-            throw GatewayError(.invalidArgument, "unknown period \(v)", reason: "invalid_period")
-        }
+        let period = try WireMapping.period(request.period) ?? .daily
         let report = try await reporter.usage(
             period, containing: try Self.date(request.date, field: "date"),
             scope: UsageScope(userID: request.userId, orgID: request.orgId))

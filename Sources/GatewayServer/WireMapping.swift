@@ -173,4 +173,23 @@ enum WireMapping {
         out.cacheHits = t.cacheHits
         return out
     }
+
+    /// nil for unspecified, which each RPC defaults (or refuses) itself.
+    static func period(_ period: Aigw_V1_Period) throws(GatewayError) -> UsagePeriod? {
+        switch period {
+        case .unspecified: nil
+        case .daily: .daily
+        case .weekly: .weekly
+        case .monthly: .monthly
+        case .unrecognized(let v): throw GatewayError(.invalidArgument, "unknown period \(v)", reason: "invalid_period")
+        }
+    }
+
+    static func period(_ period: UsagePeriod) -> Aigw_V1_Period {
+        switch period {
+        case .daily: .daily
+        case .weekly: .weekly
+        case .monthly: .monthly
+        }
+    }
 }

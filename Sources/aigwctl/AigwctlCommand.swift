@@ -9,7 +9,10 @@ struct AigwctlCommand: AsyncParsableCommand {
         commandName: "aigwctl",
         abstract: "Administer a running aigw.",
         version: AigwVersion.current,
-        subcommands: [Health.self, Info.self, Limits.self, Complete.self, Stream.self, Usage.self, Costs.self, TopUsers.self]
+        subcommands: [
+            Health.self, Info.self, Limits.self, Complete.self, Stream.self, Usage.self, Costs.self, TopUsers.self,
+            Budgets.self, Alerts.self,
+        ]
     )
 
     /// Connection options may come before the subcommand too (`aigwctl --socket PATH health`).

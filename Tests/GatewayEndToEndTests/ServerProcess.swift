@@ -9,6 +9,8 @@ final class ServerProcess: @unchecked Sendable {
     let tcpPort: Int
     let directory: URL
     let stderrPath: URL
+    /// What the caller added to the environment, so a test can start a twin.
+    let environment: [String: String]
 
     static var repoRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -21,6 +23,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Starts the server and waits for its "listening" line. `environment` adds to a minimal environment.
     init(environment: [String: String] = [:], arguments: [String] = [], socketPath: String? = nil) throws {
+        self.environment = environment
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("aigw-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.socketPath = socketPath ?? directory.appendingPathComponent("aigw.sock").path

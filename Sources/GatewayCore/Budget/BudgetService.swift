@@ -100,12 +100,14 @@ public final class BudgetService: Sendable {
             case .org(let id): (orgID ?? "").isEmpty ? (userID ?? "").isEmpty : id == orgID
             }
         }
-        let today = self.today
         var out: [(budget: Budget, spending: BudgetSpending)] = []
-        for budget in wanted {
-            out.append((budget, try await store.spending(of: budget, in: budget.period.window(containing: today))))
-        }
+        for budget in wanted { out.append((budget, try await spending(of: budget))) }
         return out
+    }
+
+    /// What `budget`'s subject spent in its current period, and what calls in flight hold against it.
+    public func spending(of budget: Budget) async throws -> BudgetSpending {
+        try await store.spending(of: budget, in: budget.period.window(containing: today))
     }
 
     // MARK: Enforcement
@@ -222,7 +224,8 @@ public final class BudgetService: Sendable {
             return cached.budgets
         }
         do {
-            let budgets = try await store.budgets()
+            // In id order, so alerts raised by one record come out in a stable order.
+            let budgets = try await store.budgets().sorted { $0.id < $1.id }
             cache.withLock { $0 = (budgets, now) }
             return budgets
         } catch {

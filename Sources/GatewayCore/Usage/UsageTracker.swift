@@ -8,15 +8,20 @@ public struct UsageTracker: Sendable {
     public let prices: PriceBook
     private let clock: any GatewayClock
     private let onUnpriced: @Sendable (String) -> Void
+    private let onRecorded: @Sendable (UsageRecord) async -> Void
 
+    /// `onRecorded` runs after each newly recorded record (not for duplicates) before `track` returns: budgets check
+    /// their thresholds there.
     public init(
         store: any UsageStore, prices: PriceBook, clock: any GatewayClock,
-        onUnpriced: @escaping @Sendable (String) -> Void = { _ in }
+        onUnpriced: @escaping @Sendable (String) -> Void = { _ in },
+        onRecorded: @escaping @Sendable (UsageRecord) async -> Void = { _ in }
     ) {
         self.store = store
         self.prices = prices
         self.clock = clock
         self.onUnpriced = onUnpriced
+        self.onRecorded = onRecorded
     }
 
     /// What one usage report consists of, before pricing.
@@ -70,6 +75,7 @@ public struct UsageTracker: Sendable {
         let record = price(entry)
         if record.unpriced { onUnpriced(record.model) }
         let recorded = try await store.record(record)
+        if recorded { await onRecorded(record) }
         return (record, !recorded)
     }
 }

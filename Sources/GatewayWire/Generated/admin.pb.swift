@@ -1369,6 +1369,9 @@ public struct Aigw_V1_BudgetAlert: Sendable, Hashable {
     public var enabled: Bool = false
     public var hardLimit: Bool = false
     public var spentNanoUsd: Int64 = 0
+    public var reservedNanoUsd: Int64 = 0
+    public var periodStart: String = ""
+    public var periodEnd: String = ""
 
     public init() {}
 }
@@ -1388,6 +1391,9 @@ extension Aigw_V1_BudgetAlert: ProtoCMessage {
         self.enabled = (m.pointee.enabled != 0)
         self.hardLimit = (m.pointee.hard_limit != 0)
         self.spentNanoUsd = m.pointee.spent_nano_usd
+        self.reservedNanoUsd = m.pointee.reserved_nano_usd
+        self.periodStart = ProtoC.string(m.pointee.period_start)
+        self.periodEnd = ProtoC.string(m.pointee.period_end)
     }
 
     public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__BudgetAlert> {
@@ -1402,6 +1408,9 @@ extension Aigw_V1_BudgetAlert: ProtoCMessage {
             m.pointee.enabled = self.enabled ? 1 : 0
             m.pointee.hard_limit = self.hardLimit ? 1 : 0
             m.pointee.spent_nano_usd = self.spentNanoUsd
+            m.pointee.reserved_nano_usd = self.reservedNanoUsd
+            m.pointee.period_start = a.string(self.periodStart)
+            m.pointee.period_end = a.string(self.periodEnd)
         }
     }
 
@@ -1434,6 +1443,9 @@ extension Aigw_V1_BudgetAlert: Encodable {
         case enabled = "enabled"
         case hardLimit = "hardLimit"
         case spentNanoUsd = "spentNanoUsd"
+        case reservedNanoUsd = "reservedNanoUsd"
+        case periodStart = "periodStart"
+        case periodEnd = "periodEnd"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -1448,6 +1460,9 @@ extension Aigw_V1_BudgetAlert: Encodable {
         try c.encode(self.enabled, forKey: .enabled)
         try c.encode(self.hardLimit, forKey: .hardLimit)
         try c.encode(self.spentNanoUsd, forKey: .spentNanoUsd)
+        try c.encode(self.reservedNanoUsd, forKey: .reservedNanoUsd)
+        try c.encode(self.periodStart, forKey: .periodStart)
+        try c.encode(self.periodEnd, forKey: .periodEnd)
     }
 }
 
@@ -2523,6 +2538,7 @@ public struct Aigw_V1_Alert: Sendable, Hashable {
     public var message: String = ""
     public var subject: String = ""
     public var raisedAtUnixMs: Int64 = 0
+    public var details: [Aigw_V1_AlertDetail] = []
 
     public init() {}
 }
@@ -2538,6 +2554,7 @@ extension Aigw_V1_Alert: ProtoCMessage {
         self.message = ProtoC.string(m.pointee.message)
         self.subject = ProtoC.string(m.pointee.subject)
         self.raisedAtUnixMs = m.pointee.raised_at_unix_ms
+        self.details = ProtoC.array(m.pointee.details, m.pointee.n_details) { Aigw_V1_AlertDetail(c: $0!) }
     }
 
     public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__Alert> {
@@ -2548,6 +2565,7 @@ extension Aigw_V1_Alert: ProtoCMessage {
             m.pointee.message = a.string(self.message)
             m.pointee.subject = a.string(self.subject)
             m.pointee.raised_at_unix_ms = self.raisedAtUnixMs
+            (m.pointee.n_details, m.pointee.details) = a.array(self.details) { v in v.cMessage(a) }
         }
     }
 
@@ -2576,6 +2594,7 @@ extension Aigw_V1_Alert: Encodable {
         case message = "message"
         case subject = "subject"
         case raisedAtUnixMs = "raisedAtUnixMs"
+        case details = "details"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -2586,6 +2605,61 @@ extension Aigw_V1_Alert: Encodable {
         try c.encode(self.message, forKey: .message)
         try c.encode(self.subject, forKey: .subject)
         try c.encode(self.raisedAtUnixMs, forKey: .raisedAtUnixMs)
+        try c.encode(self.details, forKey: .details)
+    }
+}
+
+/// `aigw.v1.AlertDetail`
+public struct Aigw_V1_AlertDetail: Sendable, Hashable {
+    public var key: String = ""
+    public var value: String = ""
+
+    public init() {}
+}
+
+extension Aigw_V1_AlertDetail: ProtoCMessage {
+    public typealias CType = Aigw__V1__AlertDetail
+
+    public init(c m: UnsafePointer<Aigw__V1__AlertDetail>) {
+        self.init()
+        self.key = ProtoC.string(m.pointee.key)
+        self.value = ProtoC.string(m.pointee.value)
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__AlertDetail> {
+        a.message(Aigw__V1__AlertDetail.self, aigw__v1__alert_detail__init) { m in
+            m.pointee.key = a.string(self.key)
+            m.pointee.value = a.string(self.value)
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__AlertDetail>? {
+        aigw__v1__alert_detail__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__AlertDetail>, _ a: CAllocator) {
+        aigw__v1__alert_detail__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__AlertDetail>) -> Int {
+        aigw__v1__alert_detail__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__AlertDetail>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__alert_detail__pack(m, out)
+    }
+}
+
+extension Aigw_V1_AlertDetail: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case key = "key"
+        case value = "value"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.key, forKey: .key)
+        try c.encode(self.value, forKey: .value)
     }
 }
 

@@ -1942,6 +1942,51 @@ void   aigw__v1__alert__free_unpacked
   assert(message->base.descriptor == &aigw__v1__alert__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   aigw__v1__alert_detail__init
+                     (Aigw__V1__AlertDetail         *message)
+{
+  static const Aigw__V1__AlertDetail init_value = AIGW__V1__ALERT_DETAIL__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__alert_detail__get_packed_size
+                     (const Aigw__V1__AlertDetail *message)
+{
+  assert(message->base.descriptor == &aigw__v1__alert_detail__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__alert_detail__pack
+                     (const Aigw__V1__AlertDetail *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__alert_detail__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__alert_detail__pack_to_buffer
+                     (const Aigw__V1__AlertDetail *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__alert_detail__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__AlertDetail *
+       aigw__v1__alert_detail__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__AlertDetail *)
+     protobuf_c_message_unpack (&aigw__v1__alert_detail__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__alert_detail__free_unpacked
+                     (Aigw__V1__AlertDetail *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__alert_detail__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   aigw__v1__list_alerts_request__init
                      (Aigw__V1__ListAlertsRequest         *message)
 {
@@ -3394,7 +3439,7 @@ const ProtobufCMessageDescriptor aigw__v1__update_config_response__descriptor =
   (ProtobufCMessageInit) aigw__v1__update_config_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor aigw__v1__budget_alert__field_descriptors[10] =
+static const ProtobufCFieldDescriptor aigw__v1__budget_alert__field_descriptors[13] =
 {
   {
     "id",
@@ -3516,6 +3561,42 @@ static const ProtobufCFieldDescriptor aigw__v1__budget_alert__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reserved_nano_usd",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__BudgetAlert, reserved_nano_usd),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period_start",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__BudgetAlert, period_start),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period_end",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__BudgetAlert, period_end),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned aigw__v1__budget_alert__field_indices_by_name[] = {
   7,   /* field[7] = enabled */
@@ -3526,13 +3607,16 @@ static const unsigned aigw__v1__budget_alert__field_indices_by_name[] = {
   6,   /* field[6] = notify_at_percent */
   3,   /* field[3] = org_id */
   5,   /* field[5] = period */
+  12,   /* field[12] = period_end */
+  11,   /* field[11] = period_start */
+  10,   /* field[10] = reserved_nano_usd */
   9,   /* field[9] = spent_nano_usd */
   2,   /* field[2] = user_id */
 };
 static const ProtobufCIntRange aigw__v1__budget_alert__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor aigw__v1__budget_alert__descriptor =
 {
@@ -3542,7 +3626,7 @@ const ProtobufCMessageDescriptor aigw__v1__budget_alert__descriptor =
   "Aigw__V1__BudgetAlert",
   "aigw.v1",
   sizeof(Aigw__V1__BudgetAlert),
-  10,
+  13,
   aigw__v1__budget_alert__field_descriptors,
   aigw__v1__budget_alert__field_indices_by_name,
   1,  aigw__v1__budget_alert__number_ranges,
@@ -4529,7 +4613,7 @@ const ProtobufCMessageDescriptor aigw__v1__flush_cache_response__descriptor =
   (ProtobufCMessageInit) aigw__v1__flush_cache_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor aigw__v1__alert__field_descriptors[6] =
+static const ProtobufCFieldDescriptor aigw__v1__alert__field_descriptors[7] =
 {
   {
     "id",
@@ -4603,8 +4687,21 @@ static const ProtobufCFieldDescriptor aigw__v1__alert__field_descriptors[6] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "details",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Aigw__V1__Alert, n_details),
+    offsetof(Aigw__V1__Alert, details),
+    &aigw__v1__alert_detail__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned aigw__v1__alert__field_indices_by_name[] = {
+  6,   /* field[6] = details */
   0,   /* field[0] = id */
   1,   /* field[1] = kind */
   3,   /* field[3] = message */
@@ -4615,7 +4712,7 @@ static const unsigned aigw__v1__alert__field_indices_by_name[] = {
 static const ProtobufCIntRange aigw__v1__alert__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor aigw__v1__alert__descriptor =
 {
@@ -4625,11 +4722,62 @@ const ProtobufCMessageDescriptor aigw__v1__alert__descriptor =
   "Aigw__V1__Alert",
   "aigw.v1",
   sizeof(Aigw__V1__Alert),
-  6,
+  7,
   aigw__v1__alert__field_descriptors,
   aigw__v1__alert__field_indices_by_name,
   1,  aigw__v1__alert__number_ranges,
   (ProtobufCMessageInit) aigw__v1__alert__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor aigw__v1__alert_detail__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__AlertDetail, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__AlertDetail, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__alert_detail__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange aigw__v1__alert_detail__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor aigw__v1__alert_detail__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.AlertDetail",
+  "AlertDetail",
+  "Aigw__V1__AlertDetail",
+  "aigw.v1",
+  sizeof(Aigw__V1__AlertDetail),
+  2,
+  aigw__v1__alert_detail__field_descriptors,
+  aigw__v1__alert_detail__field_indices_by_name,
+  1,  aigw__v1__alert_detail__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__alert_detail__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor aigw__v1__list_alerts_request__field_descriptors[2] =

@@ -60,6 +60,7 @@ typedef struct Aigw__V1__GetCacheStatsResponse Aigw__V1__GetCacheStatsResponse;
 typedef struct Aigw__V1__FlushCacheRequest Aigw__V1__FlushCacheRequest;
 typedef struct Aigw__V1__FlushCacheResponse Aigw__V1__FlushCacheResponse;
 typedef struct Aigw__V1__Alert Aigw__V1__Alert;
+typedef struct Aigw__V1__AlertDetail Aigw__V1__AlertDetail;
 typedef struct Aigw__V1__ListAlertsRequest Aigw__V1__ListAlertsRequest;
 typedef struct Aigw__V1__ListAlertsResponse Aigw__V1__ListAlertsResponse;
 
@@ -406,14 +407,28 @@ struct  Aigw__V1__BudgetAlert
   uint32_t *notify_at_percent;
   protobuf_c_boolean enabled;
   /*
-   * Deny new spending once the limit is reached.
+   * Enforce the budget: Complete and Stream answer RESOURCE_EXHAUSTED (reason
+   * "budget_exhausted") once spending, plus what calls in flight have reserved,
+   * would pass the limit.
    */
   protobuf_c_boolean hard_limit;
+  /*
+   * Output only: spending in the current period (usage recorded so far).
+   */
   int64_t spent_nano_usd;
+  /*
+   * Output only: held by calls in flight against an enforced budget.
+   */
+  int64_t reserved_nano_usd;
+  /*
+   * Output only: the current period, YYYY-MM-DD (UTC), inclusive.
+   */
+  char *period_start;
+  char *period_end;
 };
 #define AIGW__V1__BUDGET_ALERT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__budget_alert__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, AIGW__V1__PERIOD__PERIOD_UNSPECIFIED, 0,NULL, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, AIGW__V1__PERIOD__PERIOD_UNSPECIFIED, 0,NULL, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Aigw__V1__CreateBudgetAlertRequest
@@ -451,6 +466,9 @@ struct  Aigw__V1__ListBudgetAlertsResponse
 struct  Aigw__V1__UpdateBudgetAlertRequest
 {
   ProtobufCMessage base;
+  /*
+   * Replaces the whole budget with this id; output-only fields are ignored.
+   */
   Aigw__V1__BudgetAlert *alert;
 };
 #define AIGW__V1__UPDATE_BUDGET_ALERT_REQUEST__INIT \
@@ -661,10 +679,27 @@ struct  Aigw__V1__Alert
   char *message;
   char *subject;
   int64_t raised_at_unix_ms;
+  /*
+   * Machine-readable facts, sorted by key (for a budget: budget_id,
+   * threshold_percent, spent_nano_usd, limit_nano_usd, period, ...).
+   */
+  size_t n_details;
+  Aigw__V1__AlertDetail **details;
 };
 #define AIGW__V1__ALERT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__alert__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, AIGW__V1__ALERT_SEVERITY__ALERT_SEVERITY_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, AIGW__V1__ALERT_SEVERITY__ALERT_SEVERITY_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL }
+
+
+struct  Aigw__V1__AlertDetail
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define AIGW__V1__ALERT_DETAIL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__alert_detail__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Aigw__V1__ListAlertsRequest
@@ -1506,6 +1541,25 @@ Aigw__V1__Alert *
 void   aigw__v1__alert__free_unpacked
                      (Aigw__V1__Alert *message,
                       ProtobufCAllocator *allocator);
+/* Aigw__V1__AlertDetail methods */
+void   aigw__v1__alert_detail__init
+                     (Aigw__V1__AlertDetail         *message);
+size_t aigw__v1__alert_detail__get_packed_size
+                     (const Aigw__V1__AlertDetail   *message);
+size_t aigw__v1__alert_detail__pack
+                     (const Aigw__V1__AlertDetail   *message,
+                      uint8_t             *out);
+size_t aigw__v1__alert_detail__pack_to_buffer
+                     (const Aigw__V1__AlertDetail   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__AlertDetail *
+       aigw__v1__alert_detail__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__alert_detail__free_unpacked
+                     (Aigw__V1__AlertDetail *message,
+                      ProtobufCAllocator *allocator);
 /* Aigw__V1__ListAlertsRequest methods */
 void   aigw__v1__list_alerts_request__init
                      (Aigw__V1__ListAlertsRequest         *message);
@@ -1674,6 +1728,9 @@ typedef void (*Aigw__V1__FlushCacheResponse_Closure)
                   void *closure_data);
 typedef void (*Aigw__V1__Alert_Closure)
                  (const Aigw__V1__Alert *message,
+                  void *closure_data);
+typedef void (*Aigw__V1__AlertDetail_Closure)
+                 (const Aigw__V1__AlertDetail *message,
                   void *closure_data);
 typedef void (*Aigw__V1__ListAlertsRequest_Closure)
                  (const Aigw__V1__ListAlertsRequest *message,
@@ -1915,6 +1972,7 @@ extern const ProtobufCMessageDescriptor aigw__v1__get_cache_stats_response__desc
 extern const ProtobufCMessageDescriptor aigw__v1__flush_cache_request__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__flush_cache_response__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__alert__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__alert_detail__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__list_alerts_request__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__list_alerts_response__descriptor;
 extern const ProtobufCServiceDescriptor aigw__v1__admin__descriptor;

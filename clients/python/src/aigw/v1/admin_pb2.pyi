@@ -248,7 +248,7 @@ class UpdateConfigResponse(_message.Message):
     def __init__(self, yaml: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class BudgetAlert(_message.Message):
-    __slots__ = ("id", "name", "user_id", "org_id", "limit_nano_usd", "period", "notify_at_percent", "enabled", "hard_limit", "spent_nano_usd")
+    __slots__ = ("id", "name", "user_id", "org_id", "limit_nano_usd", "period", "notify_at_percent", "enabled", "hard_limit", "spent_nano_usd", "reserved_nano_usd", "period_start", "period_end")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -259,6 +259,9 @@ class BudgetAlert(_message.Message):
     ENABLED_FIELD_NUMBER: _ClassVar[int]
     HARD_LIMIT_FIELD_NUMBER: _ClassVar[int]
     SPENT_NANO_USD_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_NANO_USD_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     user_id: str
@@ -269,7 +272,10 @@ class BudgetAlert(_message.Message):
     enabled: bool
     hard_limit: bool
     spent_nano_usd: int
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., user_id: _Optional[str] = ..., org_id: _Optional[str] = ..., limit_nano_usd: _Optional[int] = ..., period: _Optional[_Union[_common_pb2.Period, str]] = ..., notify_at_percent: _Optional[_Iterable[int]] = ..., enabled: _Optional[bool] = ..., hard_limit: _Optional[bool] = ..., spent_nano_usd: _Optional[int] = ...) -> None: ...
+    reserved_nano_usd: int
+    period_start: str
+    period_end: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., user_id: _Optional[str] = ..., org_id: _Optional[str] = ..., limit_nano_usd: _Optional[int] = ..., period: _Optional[_Union[_common_pb2.Period, str]] = ..., notify_at_percent: _Optional[_Iterable[int]] = ..., enabled: _Optional[bool] = ..., hard_limit: _Optional[bool] = ..., spent_nano_usd: _Optional[int] = ..., reserved_nano_usd: _Optional[int] = ..., period_start: _Optional[str] = ..., period_end: _Optional[str] = ...) -> None: ...
 
 class CreateBudgetAlertRequest(_message.Message):
     __slots__ = ("alert",)
@@ -428,20 +434,30 @@ class FlushCacheResponse(_message.Message):
     def __init__(self, removed: _Optional[int] = ...) -> None: ...
 
 class Alert(_message.Message):
-    __slots__ = ("id", "kind", "severity", "message", "subject", "raised_at_unix_ms")
+    __slots__ = ("id", "kind", "severity", "message", "subject", "raised_at_unix_ms", "details")
     ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     SEVERITY_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_FIELD_NUMBER: _ClassVar[int]
     RAISED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: str
     severity: AlertSeverity
     message: str
     subject: str
     raised_at_unix_ms: int
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., severity: _Optional[_Union[AlertSeverity, str]] = ..., message: _Optional[str] = ..., subject: _Optional[str] = ..., raised_at_unix_ms: _Optional[int] = ...) -> None: ...
+    details: _containers.RepeatedCompositeFieldContainer[AlertDetail]
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., severity: _Optional[_Union[AlertSeverity, str]] = ..., message: _Optional[str] = ..., subject: _Optional[str] = ..., raised_at_unix_ms: _Optional[int] = ..., details: _Optional[_Iterable[_Union[AlertDetail, _Mapping]]] = ...) -> None: ...
+
+class AlertDetail(_message.Message):
+    __slots__ = ("key", "value")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    value: str
+    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class ListAlertsRequest(_message.Message):
     __slots__ = ("limit", "since_unix_ms")

@@ -219,6 +219,7 @@ public enum ConfigLoader {
         for (path, value) in overrides.sorted(by: { $0.key < $1.key }) {
             try apply(path, value, to: &config, source: "flags")
         }
+        config.prices = try PriceConfig.table(base: .productDefaults, overrides: config.priceOverrides)
         return config
     }
 
@@ -239,12 +240,20 @@ public enum ConfigLoader {
             let shown = key.secret ? "<redacted>" : quote(value)
             lines.append(String(repeating: "  ", count: parts.count) + "\(leaf): \(shown)")
         }
-        return lines.joined(separator: "\n") + "\n"
+        return lines.joined(separator: "\n") + "\n" + PriceConfig.render(config.prices)
     }
 
     static func apply(_ path: String, _ value: String, to config: inout ServerConfig, source: String)
         throws(ConfigError)
     {
+        if path.hasPrefix(PriceConfig.prefix) {
+            do {
+                try PriceConfig.apply(key: path, value: value, to: &config.priceOverrides)
+            } catch {
+                throw ConfigError(key: path, message: error.message, source: source)
+            }
+            return
+        }
         guard let key = keys.first(where: { $0.path == path }) else {
             var message = "unknown key"
             if let near = closestKey(to: path) { message += "; did you mean '\(near)'?" }

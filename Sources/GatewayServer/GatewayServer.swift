@@ -25,6 +25,8 @@ public final class GatewayServer: Service {
     /// The price table in force; Admin config updates replace it at run time.
     let prices: PriceBook
     let failOpen: FailOpenReporter
+    /// Run-time configuration changes (today: prices), polled from Redis so every instance applies them.
+    private let runtime: RuntimeConfig
     private let onListening: @Sendable ([BoundListener]) -> Void
 
     /// - Parameter onListening: called once every listener is bound, with the bound addresses.
@@ -54,8 +56,13 @@ public final class GatewayServer: Service {
         let failOpen = self.failOpen
         let limiter = RateLimiter(policy: config.rateLimits, store: limitStore) { failOpen.record($0) }
         LimitService(limiter: limiter).register(into: &router)
-        let prices = PriceBook()
+        let prices = PriceBook(config.prices)
         self.prices = prices
+        let runtime = RuntimeConfig(
+            base: config, store: redis.map { RedisConfigStore(client: $0) } ?? MemoryConfigStore(), prices: prices,
+            logger: logger)
+        self.runtime = runtime
+        ConfigHandlers(runtime: runtime).register(into: &router)
         let usageStore: any UsageStore
         let budgetStore: any BudgetStore
         if let redis {
@@ -116,6 +123,30 @@ public final class GatewayServer: Service {
                                metadata: ["redis": "\(redis.configuration.host):\(redis.configuration.port)"])
             }
         }
+        // Run-time configuration changes made before this instance started, then every change made elsewhere.
+        var configPoller: Task<Void, Never>?
+        if redis != nil {
+            let runtime = self.runtime
+            let logger = self.logger
+            do {
+                try await runtime.refresh()
+            } catch {
+                logger.warning("run-time configuration not loaded yet", metadata: ["error": "\(error)"])
+            }
+            configPoller = Task {
+                var failing = false
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(500))
+                    do {
+                        try await runtime.refresh()
+                        failing = false
+                    } catch {
+                        if !failing { logger.warning("run-time configuration not refreshed", metadata: ["error": "\(error)"]) }
+                        failing = true
+                    }
+                }
+            }
+        }
         let bound = channels.map(\.0)
         admin.setListeners(bound)
         logger.info("aigw listening", metadata: [
@@ -134,6 +165,7 @@ public final class GatewayServer: Service {
         for (_, channel) in channels { try? await channel.close() }
         if !config.server.socketPath.isEmpty { UnixSocketFile.remove(config.server.socketPath) }
         await registry.drain(grace: .milliseconds(Int64(config.server.drainGraceSeconds * 1000)))
+        configPoller?.cancel()
         redis?.close()
         http.shutdown()
         logger.info("stopped")

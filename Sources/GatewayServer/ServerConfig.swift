@@ -95,6 +95,10 @@ public struct ServerConfig: Sendable {
     public var logging = Logging()
     /// Limits per endpoint and level; the product spec's defaults unless configured.
     public var rateLimits = RateLimitPolicy.productDefaults
+    /// The price table: the product spec's prices with the configuration's `prices` section applied.
+    public var prices = PriceTable.productDefaults
+    /// The `prices` section as given, kept so run-time changes apply on top of it.
+    var priceOverrides: PriceConfig.Overrides = [:]
     /// Serves the `aigw.v1.Debug` methods (sleep, ticks, echo) for tests and load checks.
     public var debugMethods = false
 

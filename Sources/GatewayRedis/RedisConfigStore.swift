@@ -1,0 +1,85 @@
+import GatewayCore
+
+/// The run-time configuration overlay in Redis, shared by every instance: a hash of key → value
+/// (`aigw:config:values`) and a revision counter (`aigw:config:revision`) that one Lua script checks and increments
+/// together with the change, so two concurrent updates never interleave and a poller that sees a new revision always
+/// reads the change that made it.
+public final class RedisConfigStore: ConfigStore {
+    private let client: RedisClient
+    private let valuesKey: String
+    private let revisionKey: String
+
+    public init(client: RedisClient, keyPrefix: String = "aigw:config:") {
+        self.client = client
+        valuesKey = keyPrefix + "values"
+        revisionKey = keyPrefix + "revision"
+    }
+
+    public func load() async throws -> ConfigOverlay {
+        try overlay(try await run { try await client.evaluate(Self.loadScript, keys: [revisionKey, valuesKey], arguments: []) })
+    }
+
+    public func revision() async throws -> UInt64 {
+        let reply = try await run { try await client.send(["GET", revisionKey]) }
+        if reply == .null { return 0 }
+        guard let text = reply.string, let revision = UInt64(text) else { throw unexpected(reply) }
+        return revision
+    }
+
+    public func update(_ changes: [String: String?], expectedRevision: UInt64?) async throws -> ConfigOverlay? {
+        var arguments = [expectedRevision.map(String.init) ?? ""]
+        for (key, value) in changes.sorted(by: { $0.key < $1.key }) {
+            arguments += value.map { ["set", key, $0] } ?? ["del", key, ""]
+        }
+        let reply = try await run {
+            try await client.evaluate(Self.updateScript, keys: [revisionKey, valuesKey], arguments: arguments)
+        }
+        if reply.array?.first?.integer == -1 { return nil }
+        return try overlay(reply)
+    }
+
+    /// `{revision, {key, value, ...}}`.
+    private func overlay(_ reply: RedisValue) throws -> ConfigOverlay {
+        guard let parts = reply.array, parts.count == 2, let revision = parts[0].integer, let flat = parts[1].array,
+            flat.count % 2 == 0
+        else { throw unexpected(reply) }
+        var values: [String: String] = [:]
+        for i in stride(from: 0, to: flat.count, by: 2) {
+            guard let key = flat[i].string, let value = flat[i + 1].string else { throw unexpected(reply) }
+            values[key] = value
+        }
+        return ConfigOverlay(revision: UInt64(max(revision, 0)), values: values)
+    }
+
+    private func run<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as RedisError {
+            throw error.gatewayError
+        }
+    }
+
+    private func unexpected(_ reply: RedisValue) -> GatewayError {
+        GatewayError(.internalError, "unexpected reply from Redis for the configuration: \(reply)", reason: "redis_error")
+    }
+
+    /// KEYS: revision, values. Returns {revision, HGETALL values}.
+    static let loadScript = RedisScript(#"""
+        return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('HGETALL', KEYS[2])}
+        """#)
+
+    /// KEYS: revision, values. ARGV: expected revision (empty: any), then triples of `set`|`del`, key, value.
+    /// Returns {-1} on a revision mismatch, else {new revision, HGETALL values}.
+    static let updateScript = RedisScript(#"""
+        local revision = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= revision then return {-1} end
+        for i = 2, #ARGV, 3 do
+          if ARGV[i] == 'set' then
+            redis.call('HSET', KEYS[2], ARGV[i + 1], ARGV[i + 2])
+          else
+            redis.call('HDEL', KEYS[2], ARGV[i + 1])
+          end
+        end
+        return {redis.call('INCR', KEYS[1]), redis.call('HGETALL', KEYS[2])}
+        """#)
+}

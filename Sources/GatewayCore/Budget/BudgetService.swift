@@ -127,25 +127,26 @@ public final class BudgetService: Sendable {
                 id: "rsv_" + RandomID.hex(bytes: 8), budgetID: budget.id,
                 window: budget.period.window(containing: today), amountNanos: amount,
                 leaseMillis: settings.reservationLeaseMillis)
+            let result: (allowed: Bool, spending: BudgetSpending)
             do {
-                let (allowed, spending) = try await store.reserve(reservation, against: budget)
-                if allowed {
-                    hold.reservations.append(reservation)
-                    continue
-                }
-                await release(hold)
-                throw GatewayError(
-                    .resourceExhausted,
-                    "budget '\(budget.name)' for \(budget.subject) is exhausted for this \(budget.period.noun): "
-                        + "spent \(Money.dollars(spending.spentNanos)) of \(Money.dollars(budget.limitNanos))"
-                        + (spending.reservedNanos > 0
-                            ? " with \(Money.dollars(spending.reservedNanos)) held by calls in flight" : ""),
-                    reason: "budget_exhausted")
-            } catch let error as GatewayError where error.reason == "budget_exhausted" {
-                throw error
+                result = try await store.reserve(reservation, against: budget)
             } catch {
                 onStoreError("budget check failed; the call is admitted", error)
+                continue
             }
+            if result.allowed {
+                hold.reservations.append(reservation)
+                continue
+            }
+            await release(hold)
+            let spending = result.spending
+            throw GatewayError(
+                .resourceExhausted,
+                "budget '\(budget.name)' for \(budget.subject) is exhausted for this \(budget.period.noun): "
+                    + "spent \(Money.dollars(spending.spentNanos)) of \(Money.dollars(budget.limitNanos))"
+                    + (spending.reservedNanos > 0
+                        ? " with \(Money.dollars(spending.reservedNanos)) held by calls in flight" : ""),
+                reason: "budget_exhausted")
         }
         return hold
     }

@@ -25,6 +25,8 @@ public final class GatewayServer: Service {
     /// The price table in force; Admin config updates replace it at run time.
     let prices: PriceBook
     let failOpen: FailOpenReporter
+    /// With Redis: keeps usage records while Redis is unreachable and writes them once it returns.
+    private let usageFlusher: UsageBufferFlusher?
     private let onListening: @Sendable ([BoundListener]) -> Void
 
     /// - Parameter onListening: called once every listener is bound, with the bound addresses.
@@ -44,7 +46,12 @@ public final class GatewayServer: Service {
         failOpen = FailOpenReporter(logger: logger)
         let limitStore: any RateLimitStore = redis.map { RedisRateLimitStore(client: $0) }
             ?? MemoryRateLimitStore(clock: clock)
-        admin = AdminService(config: config, stats: stats, clock: clock, redis: redis)
+        // Only the Redis store can be unreachable; the memory store never fails.
+        let usageBuffer = redis.map {
+            BufferedUsageStore(inner: RedisUsageStore(client: $0), capacity: config.usage.bufferRecords)
+        }
+        usageFlusher = usageBuffer.map { UsageBufferFlusher(buffer: $0, logger: logger) }
+        admin = AdminService(config: config, stats: stats, clock: clock, redis: redis, usageBuffer: usageBuffer)
 
         var contract = Aigw_V1_Gateway.allMethods + Aigw_V1_Admin.allMethods
         if config.debugMethods { contract += Aigw_V1_Debug.allMethods }
@@ -56,7 +63,7 @@ public final class GatewayServer: Service {
         LimitService(limiter: limiter).register(into: &router)
         let prices = PriceBook()
         self.prices = prices
-        let usageStore: any UsageStore = redis.map { RedisUsageStore(client: $0) } ?? MemoryUsageStore(clock: clock)
+        let usageStore: any UsageStore = usageBuffer ?? MemoryUsageStore(clock: clock)
         let tracker = UsageTracker(store: usageStore, prices: prices, clock: clock) { [logger] model in
             logger.warning("model has no price: usage recorded at zero cost", metadata: ["model": "\(model)"])
         }
@@ -102,6 +109,7 @@ public final class GatewayServer: Service {
             "store": "\(redis == nil ? "memory" : "redis")",
         ])
         onListening(bound)
+        let flusher = usageFlusher.map { flusher in Task { await flusher.run() } }
 
         // Serve until the service group asks us to stop (or the task is cancelled).
         try? await gracefulShutdown()
@@ -112,6 +120,9 @@ public final class GatewayServer: Service {
         for (_, channel) in channels { try? await channel.close() }
         if !config.server.socketPath.isEmpty { UnixSocketFile.remove(config.server.socketPath) }
         await registry.drain(grace: .milliseconds(Int64(config.server.drainGraceSeconds * 1000)))
+        // After the drain, so records buffered by the last calls get their final flush attempt too.
+        flusher?.cancel()
+        await flusher?.value
         redis?.close()
         http.shutdown()
         logger.info("stopped")

@@ -63,6 +63,13 @@ public struct ServerConfig: Sendable {
         public var retry = RetryPolicy()
     }
 
+    /// Usage accounting.
+    public struct Usage: Sendable {
+        /// With Redis, how many usage records are kept in memory while Redis is unreachable (see
+        /// `BufferedUsageStore`). Past it, reports are refused with UNAVAILABLE until Redis returns.
+        public var bufferRecords = 100_000
+    }
+
     public struct Logging: Sendable {
         public var level: Logger.Level = .info
         /// "text" (logfmt) or "json".
@@ -74,6 +81,7 @@ public struct ServerConfig: Sendable {
     public var openAI = Provider(baseURL: "https://api.openai.com/v1")
     public var anthropic = Provider(baseURL: "https://api.anthropic.com/v1", apiVersion: "2023-06-01")
     public var upstream = Upstream()
+    public var usage = Usage()
     public var logging = Logging()
     /// Limits per endpoint and level; the product spec's defaults unless configured.
     public var rateLimits = RateLimitPolicy.productDefaults

@@ -134,7 +134,9 @@ let package = Package(
         .executableTarget(name: "bridge-leakcheck", dependencies: ["GatewayWire"]),
 
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
-        .testTarget(name: "GatewayRedisTests", dependencies: ["GatewayRedis", "GatewayCore"]),
+        // A private redis-server process for the tests that stop, restart or password-protect Redis.
+        .target(name: "RedisTestSupport", path: "Tests/RedisTestSupport"),
+        .testTarget(name: "GatewayRedisTests", dependencies: ["GatewayRedis", "GatewayCore", "RedisTestSupport"]),
         .testTarget(name: "GatewayProvidersTests", dependencies: ["GatewayProviders", "GatewayCore", "FakeUpstream"]),
         .testTarget(
             name: "FakeUpstreamTests",
@@ -155,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "GatewayEndToEndTests",
             dependencies: [
-                "GatewayClient", "GatewayWire", "FakeUpstream",
+                "GatewayClient", "GatewayWire", "FakeUpstream", "RedisTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -17,10 +17,15 @@ final class AdminService: Sendable {
     private let staticComponents = Mutex<[Aigw_V1_ComponentHealth]>([])
 
     private let redis: RedisClient?
+    private let usageBuffer: BufferedUsageStore?
 
-    init(config: ServerConfig, stats: ServerStats, clock: any GatewayClock, redis: RedisClient?) {
+    init(
+        config: ServerConfig, stats: ServerStats, clock: any GatewayClock, redis: RedisClient?,
+        usageBuffer: BufferedUsageStore? = nil
+    ) {
         self.config = config
         self.redis = redis
+        self.usageBuffer = usageBuffer
         self.stats = stats
         self.clock = clock
         startedAtMillis = clock.unixMillis()
@@ -64,6 +69,17 @@ final class AdminService: Sendable {
             store.detail = "\(redis.configuration.host):\(redis.configuration.port)/\(redis.configuration.db)"
             response.components.append(store)
             if !store.healthy && response.status == .serving { response.status = .degraded }
+        }
+        if let usageBuffer {
+            // Healthy when nothing waits; records waiting for Redis are not lost yet, but would be at exit.
+            let c = usageBuffer.counters
+            var buffer = Aigw_V1_ComponentHealth()
+            buffer.name = "usage_buffer"
+            buffer.healthy = c.pending == 0
+            buffer.detail = "pending=\(c.pending) capacity=\(usageBuffer.capacity) buffered=\(c.buffered) "
+                + "flushed=\(c.flushed) rejected=\(c.rejected) dropped=\(c.dropped)"
+            response.components.append(buffer)
+            if !buffer.healthy && response.status == .serving { response.status = .degraded }
         }
         return response
     }

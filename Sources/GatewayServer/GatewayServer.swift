@@ -27,6 +27,8 @@ public final class GatewayServer: Service {
     let failOpen: FailOpenReporter
     /// Run-time configuration changes (today: prices), polled from Redis so every instance applies them.
     private let runtime: RuntimeConfig
+    /// With Redis: keeps usage records while Redis is unreachable and writes them once it returns.
+    private let usageFlusher: UsageBufferFlusher?
     private let onListening: @Sendable ([BoundListener]) -> Void
 
     /// - Parameter onListening: called once every listener is bound, with the bound addresses.
@@ -46,7 +48,12 @@ public final class GatewayServer: Service {
         failOpen = FailOpenReporter(logger: logger)
         let limitStore: any RateLimitStore = redis.map { RedisRateLimitStore(client: $0) }
             ?? MemoryRateLimitStore(clock: clock)
-        admin = AdminService(config: config, stats: stats, clock: clock, redis: redis)
+        // Only the Redis store can be unreachable; the memory store never fails.
+        let usageBuffer = redis.map {
+            BufferedUsageStore(inner: RedisUsageStore(client: $0), capacity: config.usage.bufferRecords)
+        }
+        usageFlusher = usageBuffer.map { UsageBufferFlusher(buffer: $0, logger: logger) }
+        admin = AdminService(config: config, stats: stats, clock: clock, redis: redis, usageBuffer: usageBuffer)
 
         var contract = Aigw_V1_Gateway.allMethods + Aigw_V1_Admin.allMethods
         if config.debugMethods { contract += Aigw_V1_Debug.allMethods }
@@ -65,8 +72,8 @@ public final class GatewayServer: Service {
         ConfigHandlers(runtime: runtime).register(into: &router)
         let usageStore: any UsageStore
         let budgetStore: any BudgetStore
-        if let redis {
-            usageStore = RedisUsageStore(client: redis)
+        if let redis, let usageBuffer {
+            usageStore = usageBuffer
             budgetStore = RedisBudgetStore(client: redis, clock: clock)
         } else {
             let memory = MemoryUsageStore(clock: clock)
@@ -155,6 +162,7 @@ public final class GatewayServer: Service {
             "store": "\(redis == nil ? "memory" : "redis")",
         ])
         onListening(bound)
+        let flusher = usageFlusher.map { flusher in Task { await flusher.run() } }
 
         // Serve until the service group asks us to stop (or the task is cancelled).
         try? await gracefulShutdown()
@@ -166,6 +174,9 @@ public final class GatewayServer: Service {
         if !config.server.socketPath.isEmpty { UnixSocketFile.remove(config.server.socketPath) }
         await registry.drain(grace: .milliseconds(Int64(config.server.drainGraceSeconds * 1000)))
         configPoller?.cancel()
+        // After the drain, so records buffered by the last calls get their final flush attempt too.
+        flusher?.cancel()
+        await flusher?.value
         redis?.close()
         http.shutdown()
         logger.info("stopped")

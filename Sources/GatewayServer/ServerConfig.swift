@@ -79,6 +79,13 @@ public struct ServerConfig: Sendable {
         public var webhookTimeoutMillis = 10_000
     }
 
+    /// Usage accounting.
+    public struct Usage: Sendable {
+        /// With Redis, how many usage records are kept in memory while Redis is unreachable (see
+        /// `BufferedUsageStore`). Past it, reports are refused with UNAVAILABLE until Redis returns.
+        public var bufferRecords = 100_000
+    }
+
     public struct Logging: Sendable {
         public var level: Logger.Level = .info
         /// "text" (logfmt) or "json".
@@ -92,6 +99,7 @@ public struct ServerConfig: Sendable {
     public var upstream = Upstream()
     public var budgets = Budgets()
     public var alerts = Alerts()
+    public var usage = Usage()
     public var logging = Logging()
     /// Limits per endpoint and level; the product spec's defaults unless configured.
     public var rateLimits = RateLimitPolicy.productDefaults

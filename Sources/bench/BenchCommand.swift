@@ -5,8 +5,8 @@ import GatewayWire
 import NIOCore
 
 /// Measures Health RPC latency and throughput against a raw length-prefixed echo over the same socket type, in the
-/// same run, CheckLimit on each store, and Complete/Stream against a direct libcurl call to the same fake upstream,
-/// and writes the comparison to docs/benchmarks.md.
+/// same run, CheckLimit and TrackUsage on each store, and Complete/Stream against a direct libcurl call to the same
+/// fake upstream, and writes the comparison to docs/benchmarks.md.
 @main
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +22,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds: Double = 3
 
-    @Option(help: "What to measure: all, limits (CheckLimit only, for profiling) or completions (Complete and Stream).")
+    @Option(help: "What to measure: all, limits (CheckLimit only, for profiling), usage (TrackUsage) or completions (Complete and Stream).")
     var suite: String = "all"
 
     @Flag(help: "Run the RPC callers on the client connection's event loop.")
@@ -50,6 +50,13 @@ struct BenchCommand: AsyncParsableCommand {
             duration: duration, warmUp: warmUp, streams: streams)
         if suite == "completions" {
             try write(Report.completionsOnly(try await completionBench.run(), seconds: seconds))
+            return
+        }
+        let usageBench = UsageBench(binary: aigw, directory: dir, levels: levels, duration: duration, warmUp: warmUp)
+        if suite == "usage" {
+            let redis = try RedisBaseline()
+            defer { redis.stop() }
+            try write(Report.usageOnly(try await usageBench.run(redis: redis), seconds: seconds))
             return
         }
 
@@ -130,9 +137,10 @@ struct BenchCommand: AsyncParsableCommand {
         let evalsha1 = try redis.evalsha(clients: 1, requests: 10_000)
         print("redis-benchmark EVALSHA: 50 clients \(Int(evalsha50.perSecond))/s; 1 client p50 \(fmt(evalsha1.p50)) us")
 
+        let usage = suite == "all" ? try await usageBench.run(redis: redis) : nil
         let completions = suite == "all" ? try await completionBench.run() : nil
         try write(Report(rows: rows, seconds: seconds, limitRows: limitRows, evalsha50: evalsha50,
-                         evalsha1: evalsha1, completions: completions).markdown)
+                         evalsha1: evalsha1, completions: completions, usage: usage).markdown)
     }
 
     private func write(_ report: String) throws {

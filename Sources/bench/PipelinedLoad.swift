@@ -38,7 +38,8 @@ struct EchoDialect: LoadDialect {
 
 /// The real protocol: a Hello first, a fresh call id per request, and every answer's envelope decoded and checked.
 struct RPCDialect: LoadDialect {
-    let request: Aigw_V1_Request
+    /// The request sent every time; dialects that vary the payload per call change it before each send.
+    var request: Aigw_V1_Request
 
     init(method: String, token: String, payload: [UInt8] = []) {
         var request = Aigw_V1_Request()

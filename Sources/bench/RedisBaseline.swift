@@ -1,8 +1,8 @@
 import Foundation
 import GatewayRedis
 
-/// A private redis-server for the benchmark and redis-benchmark's figures for EVALSHA of the limit script: the
-/// baseline the Redis-backed CheckLimit is compared with.
+/// A private redis-server for the benchmark and redis-benchmark's figures for EVALSHA of the limit and usage
+/// scripts: the baselines the Redis-backed CheckLimit and TrackUsage are compared with.
 final class RedisBaseline {
     let port: Int
     private let process = Process()
@@ -28,14 +28,46 @@ final class RedisBaseline {
 
     /// redis-benchmark running EVALSHA of the limit script over two token-bucket keys, as one CheckLimit does.
     func evalsha(clients: Int, requests: Int) throws -> (perSecond: Double, p50: Double, p99: Double) {
-        let sha = try Self.run("/usr/bin/redis-cli", ["-p", String(port), "SCRIPT", "LOAD",
-                                                      RedisRateLimitStore.scriptSource])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
         let arguments = ["1", "0", "1", "1000000000", "3600000", "1000000000", "0",
                          "1", "1000000000", "3600000", "1000000000", "0"]
+        return try evalsha(RedisRateLimitStore.scriptSource, keys: ["aigw:rl:bench:user", "aigw:rl:bench:org"],
+                           arguments: arguments, clients: clients, requests: requests)
+    }
+
+    /// redis-benchmark running EVALSHA of the usage record script, as one TrackUsage does: gpt-4o-mini, 1,000 input
+    /// and 500 output tokens, for `user` in `org` on `day`. Each call claims a request id of its own
+    /// (`__rand_int__` over a billion values), so (but for a handful of collisions) every call records.
+    func evalshaUsage(clients: Int, requests: Int, day: String, user: String, org: String) throws
+        -> (perSecond: Double, p50: Double, p99: Double)
+    {
+        let p = "aigw:usage:"
+        let keys = [
+            "\(p)req:baseline-__rand_int__", "\(p)day:\(day):all", "\(p)day:\(day):user:\(user)",
+            "\(p)day:\(day):org:\(org)", "\(p)spend:\(day):user", "\(p)spend:\(day):org",
+        ]
+        // As RedisUsageStore sends them: claim TTL, aggregate TTL, model, endpoint, user, org, then requests, input,
+        // cached input, cache write, output, cost and cache hits.
+        let arguments = ["691200", "34560000", "gpt-4o-mini", "summarize", user, org,
+                         "1", "1000", "0", "0", "500", "450000", "0"]
+        return try evalsha(RedisUsageStore.recordScriptSource, keys: keys, arguments: arguments, clients: clients,
+                           requests: requests, randomKeyspace: 1_000_000_000)
+    }
+
+    /// Usage records the baseline wrote for `user` on `day`: the `requests` field of its day hash.
+    func recordedRequests(day: String, user: String) throws -> Int {
+        Int(try Self.run("/usr/bin/redis-cli", ["-p", String(port), "HGET", "aigw:usage:day:\(day):user:\(user)",
+                                                "requests"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    private func evalsha(
+        _ script: String, keys: [String], arguments: [String], clients: Int, requests: Int, randomKeyspace: Int? = nil
+    ) throws -> (perSecond: Double, p50: Double, p99: Double) {
+        let sha = try Self.run("/usr/bin/redis-cli", ["-p", String(port), "SCRIPT", "LOAD", script])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let random = randomKeyspace.map { ["-r", String($0)] } ?? []
         let csv = try Self.run("/usr/bin/redis-benchmark",
-                               ["-p", String(port), "-c", String(clients), "-n", String(requests), "--csv", "--precision", "3",
-                                "EVALSHA", sha, "2", "aigw:rl:bench:user", "aigw:rl:bench:org"] + arguments)
+                               ["-p", String(port), "-c", String(clients), "-n", String(requests), "--csv", "--precision", "3"]
+                                + random + ["EVALSHA", sha, String(keys.count)] + keys + arguments)
         // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms",...
         guard let row = csv.split(separator: "\n").last(where: { $0.hasPrefix("\"EVALSHA") }) else {
             throw BenchError("unexpected redis-benchmark output: \(csv)")

@@ -1,6 +1,7 @@
 import Foundation
 import GatewayCore
 import GatewayRedis
+import RedisTestSupport
 import Testing
 
 /// The Redis layer against real redis-server processes.

@@ -1,15 +1,14 @@
 import Foundation
-import Testing
 
-/// A private redis-server for tests that restart, stop or password-protect it. `make test` installs redis-server;
-/// a test that cannot start one fails rather than skips.
-final class RedisServerProcess: @unchecked Sendable {
-    let port: Int
-    let directory: URL
+/// A private redis-server for tests that restart, stop or password-protect it, shared by the Redis and the
+/// end-to-end tests. `make test` installs redis-server; a test that cannot start one fails rather than skips.
+public final class RedisServerProcess: @unchecked Sendable {
+    public let port: Int
+    public let directory: URL
     private var process: Process?
     private let extraArguments: [String]
 
-    init(arguments: [String] = [], port: Int? = nil) throws {
+    public init(arguments: [String] = [], port: Int? = nil) throws {
         self.port = try port ?? Self.freePort()
         extraArguments = arguments
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("aigw-redis-\(UUID().uuidString.prefix(8))")
@@ -17,9 +16,10 @@ final class RedisServerProcess: @unchecked Sendable {
         try start()
     }
 
-    var url: String { "redis://127.0.0.1:\(port)/0" }
+    public var url: String { "redis://127.0.0.1:\(port)/0" }
 
-    func start() throws {
+    /// Starts the server (again, after `kill()`) on the same port and waits until it accepts connections.
+    public func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try Self.which("redis-server"))
         p.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -37,15 +37,15 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// Kills the server at once, as a crash would.
-    func kill() {
+    public func kill() {
         guard let process, process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         self.process = nil
     }
 
-    func pause() { process.map { _ = Foundation.kill($0.processIdentifier, SIGSTOP) } }
-    func resume() { process.map { _ = Foundation.kill($0.processIdentifier, SIGCONT) } }
+    public func pause() { process.map { _ = Foundation.kill($0.processIdentifier, SIGSTOP) } }
+    public func resume() { process.map { _ = Foundation.kill($0.processIdentifier, SIGCONT) } }
 
     deinit {
         resume()
@@ -60,7 +60,7 @@ final class RedisServerProcess: @unchecked Sendable {
         throw RedisTestFailure("\(name) is not installed; `make test` installs it (apt package redis-server)")
     }
 
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -91,7 +91,7 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 }
 
-struct RedisTestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct RedisTestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

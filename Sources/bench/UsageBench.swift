@@ -1,0 +1,138 @@
+import Foundation
+import GatewayClient
+import GatewayWire
+import NIOCore
+
+/// TrackUsage on the memory and Redis stores, every call with a request id of its own so every call records,
+/// against baselines measured in the same run: the raw echo of the same request frame (memory) and redis-benchmark
+/// running the usage record script (Redis).
+struct UsageBench {
+    static let user = "bench-user"
+    static let org = "bench-org"
+
+    let binary: String
+    let directory: URL
+    let levels: [Int]
+    let duration: Duration
+    let warmUp: Duration
+
+    func run(redis: RedisBaseline) async throws -> UsageResults {
+        let loadBefore = loadAverage()
+        // One encoded request, for the echo: the same bytes an RPC TrackUsage frame carries.
+        var sample = TrackUsageDialect(token: AigwProcess.token, run: "echo")
+        var envelope = ByteBuffer()
+        sample.request(1, into: &envelope)
+        envelope.moveReaderIndex(forwardBy: WireProtocol.lengthPrefixBytes)
+        let echoPath = directory.appendingPathComponent("usage-echo.sock").path
+        let (echoUnix, echoTCP) = try await EchoServer.start(unixPath: echoPath)
+        var echo: [Int: Stats] = [:]
+        for n in levels {
+            let dialect = EchoDialect(frame: envelope)
+            _ = try await PipelinedLoad.run(target: .unix(echoPath), dialect: dialect, inFlight: n, duration: warmUp)
+            echo[n] = Stats(try await PipelinedLoad.run(target: .unix(echoPath), dialect: dialect, inFlight: n,
+                                                        duration: duration), duration)
+        }
+        try await echoUnix.close()
+        try await echoTCP.close()
+
+        var rows: [UsageRow] = []
+        var checks: [UsageCheck] = []
+        for store in ["memory", "redis"] {
+            let environment = store == "redis" ? ["REDIS_URL": redis.url] : [:]
+            let server = try AigwProcess(binary: binary, socket: directory.appendingPathComponent("usage-\(store).sock").path,
+                                         environment: environment)
+            defer { server.stop() }
+            var calls = 0
+            for n in levels {
+                // Warm-up and measurement each get fresh ids: a repeated id would be a cheap duplicate.
+                calls += try await PipelinedLoad.run(
+                    target: .unix(server.socket), dialect: TrackUsageDialect(token: AigwProcess.token, run: "w\(store)\(n)"),
+                    inFlight: n, duration: warmUp
+                ).count
+                let latencies = try await PipelinedLoad.run(
+                    target: .unix(server.socket), dialect: TrackUsageDialect(token: AigwProcess.token, run: "m\(store)\(n)"),
+                    inFlight: n, duration: duration)
+                calls += latencies.count
+                let row = UsageRow(store: store, inFlight: n, stats: Stats(latencies, duration), echo: echo[n])
+                print(row.line)
+                rows.append(row)
+            }
+            let recorded = try await recordedRequests(server)
+            checks.append(UsageCheck(store: store, calls: calls, recorded: recorded))
+            print("trackusage store=\(store) calls=\(calls) recorded=\(recorded)")
+        }
+
+        let day = String(Report.date)
+        let baselineUser = "baseline-user"
+        let evalsha50 = try redis.evalshaUsage(clients: 50, requests: 100_000, day: day, user: baselineUser,
+                                               org: "baseline-org")
+        let evalsha1 = try redis.evalshaUsage(clients: 1, requests: 10_000, day: day, user: baselineUser,
+                                              org: "baseline-org")
+        let baselineRecorded = try redis.recordedRequests(day: day, user: baselineUser)
+        print("redis-benchmark EVALSHA usage: 50 clients \(Int(evalsha50.perSecond))/s; "
+              + "1 client p50 \(fmt(evalsha1.p50)) us; recorded \(baselineRecorded) of 110000")
+        return UsageResults(rows: rows, checks: checks, evalsha50: evalsha50, evalsha1: evalsha1,
+                            baselineCalls: 110_000, baselineRecorded: baselineRecorded, loadBefore: loadBefore,
+                            loadAfter: loadAverage())
+    }
+
+    /// The bench user's requests today, as aigw reports them: every call that was answered must be there.
+    private func recordedRequests(_ server: AigwProcess) async throws -> UInt64 {
+        let client = try await GatewayClient.connect(to: .unix(path: server.socket), token: AigwProcess.token)
+        defer { Task { await client.close() } }
+        var request = Aigw_V1_GetUsageRequest()
+        request.period = .daily
+        request.userId = Self.user
+        return try await client.call(Aigw_V1_Admin.getUsage, request).totals?.requests ?? 0
+    }
+}
+
+/// TrackUsage with a request id of its own per call: the id's last 16 digits are rewritten in place in one encoded
+/// request, so a call costs the client no more than a fixed request does.
+struct TrackUsageDialect: LoadDialect {
+    private var rpc: RPCDialect
+    private var payload: [UInt8]
+    private let digits: Range<Int>
+
+    /// - Parameter run: makes this dialect's ids differ from every other dialect's in the same bench run.
+    init(token: String, run: String) {
+        var caller = Aigw_V1_Caller()
+        caller.userId = UsageBench.user
+        caller.orgId = UsageBench.org
+        caller.endpoint = .summarize
+        var usage = Aigw_V1_Usage()
+        usage.inputTokens = 1_000
+        usage.outputTokens = 500
+        var request = Aigw_V1_TrackUsageRequest()
+        let placeholder = String(repeating: "0", count: 16)
+        request.requestId = "bench-\(getpid())-\(run)-\(placeholder)"
+        request.caller = caller
+        request.model = "gpt-4o-mini"
+        request.provider = .openai
+        request.usage = usage
+        let bytes = request.serializedBytes()
+        let id = Array(request.requestId.utf8)
+        let start = (0...(bytes.count - id.count)).first { bytes[$0..<($0 + id.count)].elementsEqual(id) }!
+        payload = bytes
+        digits = (start + id.count - placeholder.count)..<(start + id.count)
+        rpc = RPCDialect(method: Aigw_V1_Gateway.trackUsage.path, token: token)
+    }
+
+    func greeting(into buffer: inout ByteBuffer) {
+        rpc.greeting(into: &buffer)
+    }
+
+    mutating func request(_ sequence: UInt64, into buffer: inout ByteBuffer) {
+        var n = sequence
+        for i in digits.reversed() {
+            payload[i] = UInt8(ascii: "0") + UInt8(n % 10)
+            n /= 10
+        }
+        rpc.request.payload = payload
+        rpc.request(sequence, into: &buffer)
+    }
+
+    mutating func completed(by frame: ByteBuffer) throws -> UInt64? {
+        try rpc.completed(by: frame)
+    }
+}

@@ -18,12 +18,14 @@ final class AdminService: Sendable {
 
     private let redis: RedisClient?
     private let usageBuffer: BufferedUsageStore?
+    private let unpriced: UnpricedModels?
 
     init(
         config: ServerConfig, stats: ServerStats, clock: any GatewayClock, redis: RedisClient?,
-        usageBuffer: BufferedUsageStore? = nil
+        usageBuffer: BufferedUsageStore? = nil, unpriced: UnpricedModels? = nil
     ) {
         self.config = config
+        self.unpriced = unpriced
         self.redis = redis
         self.usageBuffer = usageBuffer
         self.stats = stats
@@ -80,6 +82,15 @@ final class AdminService: Sendable {
                 + "flushed=\(c.flushed) rejected=\(c.rejected) dropped=\(c.dropped)"
             response.components.append(buffer)
             if !buffer.healthy && response.status == .serving { response.status = .degraded }
+        }
+        if let unpriced {
+            // Serving is unaffected, so always healthy; the counts say what the price table is missing.
+            let (records, models) = unpriced.snapshot
+            var pricing = Aigw_V1_ComponentHealth()
+            pricing.name = "usage_pricing"
+            pricing.healthy = true
+            pricing.detail = "unpriced_records=\(records)" + (models.isEmpty ? "" : " models=\(models.joined(separator: ","))")
+            response.components.append(pricing)
         }
         return response
     }

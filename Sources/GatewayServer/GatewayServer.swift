@@ -53,7 +53,9 @@ public final class GatewayServer: Service {
             BufferedUsageStore(inner: RedisUsageStore(client: $0), capacity: config.usage.bufferRecords)
         }
         usageFlusher = usageBuffer.map { UsageBufferFlusher(buffer: $0, logger: logger) }
-        admin = AdminService(config: config, stats: stats, clock: clock, redis: redis, usageBuffer: usageBuffer)
+        let unpriced = UnpricedModels()
+        admin = AdminService(
+            config: config, stats: stats, clock: clock, redis: redis, usageBuffer: usageBuffer, unpriced: unpriced)
 
         var contract = Aigw_V1_Gateway.allMethods + Aigw_V1_Admin.allMethods
         if config.debugMethods { contract += Aigw_V1_Debug.allMethods }
@@ -92,8 +94,11 @@ public final class GatewayServer: Service {
         }
         let tracker = UsageTracker(
             store: usageStore, prices: prices, clock: clock,
-            onUnpriced: { [logger] model in
-                logger.warning("model has no price: usage recorded at zero cost", metadata: ["model": "\(model)"])
+            onUnpriced: { [logger, unpriced] model in
+                if unpriced.record(model) {
+                    logger.warning("model has no price: its usage is recorded at zero cost until one is set",
+                                   metadata: ["model": "\(model)"])
+                }
             },
             onRecorded: { await budgets.observe($0) })
         UsageHandlers(tracker: tracker, reporter: UsageReporter(store: usageStore, clock: clock))

@@ -44,6 +44,10 @@ import Testing
         #expect(retried.duplicate)
         let unknown = try await client.call(Aigw_V1_Gateway.trackUsage, Self.track("req-2", model: "home-grown-llm"))
         #expect(unknown.unpriced && unknown.costNanoUsd == 0)
+        let health = try await client.call(Aigw_V1_Admin.health, Aigw_V1_HealthRequest())
+        let pricing = health.components.first { $0.name == "usage_pricing" }
+        #expect(pricing?.detail == "unpriced_records=1 models=home-grown-llm", "the metric flags the unpriced model")
+        #expect(pricing?.healthy == true && health.status == .serving)
         let report = try await Self.usage(client)
         #expect(report.totals?.requests == 2)
         #expect(report.totals?.costNanoUsd == 450_000)

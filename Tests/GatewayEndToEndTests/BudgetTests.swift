@@ -53,7 +53,7 @@ import Testing
     @Test func budgetsAreManagedThroughAdminAndTheCLI() async throws {
         let server = try ServerProcess()
         let client = try await server.client()
-        defer { Task { await client.close(); server.terminate() } }
+        defer { server.terminate(); Task { await client.close() } }
 
         let created = try await client.call(
             Aigw_V1_Admin.createBudgetAlert,
@@ -115,7 +115,7 @@ import Testing
             "AIGW_ALERT_WEBHOOK_URL": fake.baseURL + "/hooks/alerts",
         ])
         let client = try await server.client()
-        defer { Task { await client.close(); server.terminate(); try? await fake.shutdown() } }
+        defer { server.terminate(); Task { await client.close(); try? await fake.shutdown() } }
         // Each report costs 450,000 nano-dollars (gpt-4o-mini, 1,000 in and 500 out).
         let budget = try await client.call(
             Aigw_V1_Admin.createBudgetAlert, Self.budget(org: "acme", limit: 900_000, notifyAt: [50, 100]))
@@ -151,7 +151,7 @@ import Testing
     /// is within its reservation here), denied calls never reach the upstream, and later calls are refused.
     @Test func anEnforcedBudgetStopsCompleteAndStream() async throws {
         let h = try await CompletionTests.Harness.start()
-        defer { Task { await h.stop() } }
+        defer { h.server.terminate(); Task { await h.stop() } }
         // A call costs 2 x 150 + 4 x 600 = 2,700 and reserves 11 bytes x 150 + 10 x 600 = 7,650.
         let limit: Int64 = 20_000
         _ = try await h.client.call(
@@ -209,7 +209,7 @@ import Testing
         let h = try await CompletionTests.Harness.start(["REDIS_URL": url])
         let second = try ServerProcess(environment: h.server.environment)
         let other = try await second.client()
-        defer { Task { await other.close(); second.terminate(); await h.stop() } }
+        defer { second.terminate(); h.server.terminate(); Task { await other.close(); await h.stop() } }
         let clients = [h.client, other]
         let org = "org-\(UUID().uuidString)"
 

@@ -37,7 +37,7 @@ import Testing
     @Test func pricesChangeAtRunTimeAndBadPatchesAreRefusedWhole() async throws {
         let server = try ServerProcess(environment: ["OPENAI_API_KEY": "sk-secret-value"])
         let client = try await server.client()
-        defer { Task { await client.close(); server.terminate() } }
+        defer { server.terminate(); Task { await client.close() } }
 
         let before = try await client.call(Aigw_V1_Admin.getConfig, Aigw_V1_GetConfigRequest())
         #expect(before.revision == 0)
@@ -98,7 +98,7 @@ import Testing
         let second = try ServerProcess(environment: ["REDIS_URL": url])
         let a = try await first.client()
         let b = try await second.client()
-        defer { Task { await a.close(); await b.close(); first.terminate(); second.terminate() } }
+        defer { first.terminate(); second.terminate(); Task { await a.close(); await b.close() } }
         #expect(try await Self.cost(b, "\(model)-0", model: model) == 0)
 
         _ = try await Self.update(a, "prices.\(model).input_per_1k: 0.001\nprices.\(model).output_per_1k: 0.002")

@@ -16,27 +16,18 @@ public final class RedisAlertStore: AlertStore {
 
     public func append(_ alert: Alert) async throws {
         let json = try JSONEncoder().encode(alert)
-        do {
+        try await RedisError.mapped {
             // Both commands go out together on the pipelined connection.
             async let push = client.send(bytes: [Array("LPUSH".utf8), Array(key.utf8), Array(json)])
             async let trim = client.send(["LTRIM", key, "0", String(capacity - 1)])
             _ = try await (push, trim)
-        } catch let error as RedisError {
-            throw error.gatewayError
         }
     }
 
     public func recent(limit: Int, sinceMillis: Int64) async throws -> [Alert] {
         guard limit > 0 else { return [] }
-        let reply: RedisValue
-        do {
-            reply = try await client.send(["LRANGE", key, "0", String(capacity - 1)])
-        } catch let error as RedisError {
-            throw error.gatewayError
-        }
-        guard let entries = reply.array else {
-            throw GatewayError(.internalError, "unexpected LRANGE reply: \(reply)", reason: "redis_error")
-        }
+        let reply = try await RedisError.mapped { try await client.send(["LRANGE", key, "0", String(capacity - 1)]) }
+        guard let entries = reply.array else { throw reply.unexpected("alerts") }
         var alerts: [Alert] = []
         for entry in entries {
             guard case .bulk(let bytes) = entry, let alert = try? JSONDecoder().decode(Alert.self, from: Data(bytes))

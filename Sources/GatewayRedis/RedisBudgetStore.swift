@@ -31,8 +31,8 @@ public final class RedisBudgetStore: BudgetStore {
     }
 
     public func budgets() async throws -> [Budget] {
-        let reply = try await run { try await client.send(["HGETALL", prefix + "defs"]) }
-        guard let flat = reply.array else { throw unexpected(reply) }
+        let reply = try await RedisError.mapped { try await client.send(["HGETALL", prefix + "defs"]) }
+        guard let flat = reply.array else { throw reply.unexpected("budgets") }
         var budgets: [Budget] = []
         var i = 1
         while i < flat.count {
@@ -46,17 +46,17 @@ public final class RedisBudgetStore: BudgetStore {
 
     public func save(_ budget: Budget, _ mode: BudgetSaveMode) async throws -> Bool {
         let json = String(decoding: try JSONEncoder().encode(budget), as: UTF8.self)
-        let reply = try await run {
+        let reply = try await RedisError.mapped {
             try await client.evaluate(Self.saveScript, keys: [prefix + "defs"],
                                       arguments: [budget.id, json, mode == .create ? "create" : "replace"])
         }
-        guard let saved = reply.integer else { throw unexpected(reply) }
+        guard let saved = reply.integer else { throw reply.unexpected("budgets") }
         return saved == 1
     }
 
     public func delete(id: String) async throws -> Bool {
-        let reply = try await run { try await client.send(["HDEL", prefix + "defs", id]) }
-        guard let deleted = reply.integer else { throw unexpected(reply) }
+        let reply = try await RedisError.mapped { try await client.send(["HDEL", prefix + "defs", id]) }
+        guard let deleted = reply.integer else { throw reply.unexpected("budgets") }
         // Reservations expire with their lease; fired claims with their period.
         return deleted == 1
     }
@@ -72,14 +72,14 @@ public final class RedisBudgetStore: BudgetStore {
     }
 
     public func release(_ reservation: BudgetReservation) async throws {
-        _ = try await run {
+        _ = try await RedisError.mapped {
             try await client.send(["HDEL", reservationsKey(reservation.budgetID, reservation.window), reservation.id])
         }
     }
 
     public func claimThreshold(budgetID: String, window: PeriodWindow, percent: UInt32) async throws -> Bool {
         let ttlMillis = max(window.endUnixMillis - clock.unixMillis(), 0) + 86_400_000
-        let reply = try await run {
+        let reply = try await RedisError.mapped {
             try await client.send([
                 "SET", "\(prefix)fired:\(budgetID):\(window.key):\(percent)", "1", "NX", "PX", String(ttlMillis),
             ])
@@ -100,13 +100,13 @@ public final class RedisBudgetStore: BudgetStore {
             reservation?.id ?? "", String(reservation?.amountNanos ?? 0), String(budget.limitNanos),
             String(reservation?.leaseMillis ?? 0),
         ]
-        let reply = try await run {
+        let reply = try await RedisError.mapped {
             try await client.evaluate(Self.checkScript, keys: [reservationsKey(budget.id, window)] + dayKeys,
                                       arguments: arguments)
         }
         guard let values = reply.array, values.count == 3, let allowed = values[0].integer,
             let spent = values[1].integer, let reserved = values[2].integer
-        else { throw unexpected(reply) }
+        else { throw reply.unexpected("budgets") }
         return (allowed == 1, BudgetSpending(spentNanos: spent, reservedNanos: reserved))
     }
 
@@ -114,17 +114,6 @@ public final class RedisBudgetStore: BudgetStore {
         "\(prefix)resv:\(budgetID):\(window.key)"
     }
 
-    private func run<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as RedisError {
-            throw error.gatewayError
-        }
-    }
-
-    private func unexpected(_ reply: RedisValue) -> GatewayError {
-        GatewayError(.internalError, "unexpected reply from Redis for budgets: \(reply)", reason: "redis_error")
-    }
 
     // MARK: Scripts
 

@@ -16,13 +16,13 @@ public final class RedisConfigStore: ConfigStore {
     }
 
     public func load() async throws -> ConfigOverlay {
-        try overlay(try await run { try await client.evaluate(Self.loadScript, keys: [revisionKey, valuesKey], arguments: []) })
+        try overlay(try await RedisError.mapped { try await client.evaluate(Self.loadScript, keys: [revisionKey, valuesKey], arguments: []) })
     }
 
     public func revision() async throws -> UInt64 {
-        let reply = try await run { try await client.send(["GET", revisionKey]) }
+        let reply = try await RedisError.mapped { try await client.send(["GET", revisionKey]) }
         if reply == .null { return 0 }
-        guard let text = reply.string, let revision = UInt64(text) else { throw unexpected(reply) }
+        guard let text = reply.string, let revision = UInt64(text) else { throw reply.unexpected("the configuration") }
         return revision
     }
 
@@ -31,7 +31,7 @@ public final class RedisConfigStore: ConfigStore {
         for (key, value) in changes.sorted(by: { $0.key < $1.key }) {
             arguments += value.map { ["set", key, $0] } ?? ["del", key, ""]
         }
-        let reply = try await run {
+        let reply = try await RedisError.mapped {
             try await client.evaluate(Self.updateScript, keys: [revisionKey, valuesKey], arguments: arguments)
         }
         if reply.array?.first?.integer == -1 { return nil }
@@ -42,26 +42,15 @@ public final class RedisConfigStore: ConfigStore {
     private func overlay(_ reply: RedisValue) throws -> ConfigOverlay {
         guard let parts = reply.array, parts.count == 2, let revision = parts[0].integer, let flat = parts[1].array,
             flat.count % 2 == 0
-        else { throw unexpected(reply) }
+        else { throw reply.unexpected("the configuration") }
         var values: [String: String] = [:]
         for i in stride(from: 0, to: flat.count, by: 2) {
-            guard let key = flat[i].string, let value = flat[i + 1].string else { throw unexpected(reply) }
+            guard let key = flat[i].string, let value = flat[i + 1].string else { throw reply.unexpected("the configuration") }
             values[key] = value
         }
         return ConfigOverlay(revision: UInt64(max(revision, 0)), values: values)
     }
 
-    private func run<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as RedisError {
-            throw error.gatewayError
-        }
-    }
-
-    private func unexpected(_ reply: RedisValue) -> GatewayError {
-        GatewayError(.internalError, "unexpected reply from Redis for the configuration: \(reply)", reason: "redis_error")
-    }
 
     /// KEYS: revision, values. Returns {revision, HGETALL values}.
     static let loadScript = RedisScript(#"""

@@ -29,3 +29,21 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension RedisError {
+    /// Runs a store's Redis calls, turning a `RedisError` into the `GatewayError` the rest of aigw sees.
+    static func mapped<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as RedisError {
+            throw error.gatewayError
+        }
+    }
+}
+
+extension RedisValue {
+    /// A reply a store cannot read: a bug or a foreign value under aigw's keys, never the caller's fault.
+    func unexpected(_ what: String) -> GatewayError {
+        GatewayError(.internalError, "unexpected reply from Redis for \(what): \(self)", reason: "redis_error")
+    }
+}

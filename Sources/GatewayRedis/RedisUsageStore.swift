@@ -49,7 +49,7 @@ public final class RedisUsageStore: UsageStore {
             record.userID, record.orgID, "1", String(u.input), String(u.cachedInput), String(u.cacheWrite),
             String(u.output), String(record.costNanos), record.cacheHit ? "1" : "0",
         ]
-        let reply = try await run { try await client.evaluate(Self.recordScript, keys: keys, arguments: arguments) }
+        let reply = try await RedisError.mapped { try await client.evaluate(Self.recordScript, keys: keys, arguments: arguments) }
         guard let recorded = reply.integer else {
             throw GatewayError(.internalError, "unexpected reply from the usage script: \(reply)", reason: "redis_error")
         }
@@ -59,7 +59,7 @@ public final class RedisUsageStore: UsageStore {
     public func days(_ scope: UsageScope, from: UTCDate, to: UTCDate) async throws -> [UTCDate: UsageBreakdown] {
         guard from <= to else { return [:] }
         // Concurrent commands share the connections' pipelines: one round trip carries many days.
-        return try await run {
+        return try await RedisError.mapped {
             try await withThrowingTaskGroup(of: (UTCDate, UsageBreakdown?).self) { group in
                 for n in 0...(to.daysSinceEpoch - from.daysSinceEpoch) {
                     let day = from.adding(days: n)
@@ -81,7 +81,7 @@ public final class RedisUsageStore: UsageStore {
         guard limit > 0, from <= to else { return [] }
         let days = (0...(to.daysSinceEpoch - from.daysSinceEpoch)).map { from.adding(days: $0) }
         let scratch = prefix + "tmp:" + Self.randomHex()
-        let reply = try await run {
+        let reply = try await RedisError.mapped {
             try await client.evaluate(Self.rankScript, keys: [scratch] + days.map { spendKey($0, level) },
                                       arguments: [String(limit)])
         }
@@ -155,14 +155,6 @@ public final class RedisUsageStore: UsageStore {
             }
         }
         return result
-    }
-
-    private func run<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as RedisError {
-            throw error.gatewayError
-        }
     }
 
     private static func randomHex() -> String {

@@ -1,6 +1,8 @@
 import Foundation
 import GatewayCore
-import GatewayRedis
+@testable import GatewayRedis
+import NIOCore
+import NIOPosix
 import Testing
 
 /// The Redis layer against real redis-server processes.
@@ -67,6 +69,28 @@ import Testing
         // Many commands share each round trip.
         #expect(stats.roundTrips * 4 < stats.commands, "\(stats.roundTrips) round trips for \(stats.commands) commands")
         try await client.send(["DEL", key])
+    }
+
+    @Test func commandsSentOnAnEventLoopStayOnIt() async throws {
+        let (configuration, server) = try Self.sharedServer()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let client = RedisClient(configuration: configuration, group: group)
+        let key = Self.key("local")
+        for loop in group.makeIterator() {
+            try await Task(executorPreference: LoopTaskExecutor(loop)) {
+                for _ in 0..<50 {
+                    try await client.send(["INCR", key])
+                    #expect(loop.inEventLoop)
+                }
+            }.value
+        }
+        #expect(client.hops == 0)
+        #expect(try await client.send(["GET", key]).string == "100")
+        #expect(client.hops == 1)
+        try await client.send(["DEL", key])
+        client.close()
+        try await group.shutdownGracefully()
+        _ = server
     }
 
     @Test func scriptsRunByDigestAndSurviveScriptFlush() async throws {

@@ -53,22 +53,69 @@ public final class RedisClient: Sendable {
 
     /// Runs `script` with EVALSHA, loading it first if this client has not, and again after NOSCRIPT.
     public func evaluate(_ script: RedisScript, keys: [String], arguments: [String]) async throws -> RedisValue {
-        let sha = try await load(script, force: false)
-        let call = { (sha: String) in ["EVALSHA", sha, String(keys.count)] + keys + arguments }
-        do {
-            return try await send(call(sha))
-        } catch let error as RedisError where error.kind == .server && error.message.hasPrefix("NOSCRIPT") {
-            return try await send(call(try await load(script, force: true)))
+        var encoded = RedisArguments(keys)
+        for argument in arguments { encoded.append(argument) }
+        let all = encoded
+        return try await withUnsafeThrowingContinuation { continuation in
+            evaluate(script, keyCount: keys.count, arguments: all) { continuation.resume(with: $0.mapError { $0 }) }
         }
     }
 
-    private func load(_ script: RedisScript, force: Bool) async throws -> String {
-        if !force, let sha = script.sha.withLock({ $0 }) { return sha }
-        guard let sha = try await send(["SCRIPT", "LOAD", script.source]).string else {
-            throw RedisError(.server, "SCRIPT LOAD returned no digest")
+    /// Runs `script` like `evaluate(_:keys:arguments:)` with its keys and then its arguments already encoded, and
+    /// passes the reply to `completion` (exactly once) instead of returning it. Called on one of the group's loops,
+    /// the command goes out on that loop's connection and `completion` runs there, straight from the read of the
+    /// reply: no task, no continuation, no hop.
+    func evaluate(
+        _ script: RedisScript, keyCount: Int, arguments: RedisArguments,
+        completion: @escaping @Sendable (Result<RedisValue, RedisError>) -> Void
+    ) {
+        let connection = connection()
+        guard let sha = script.sha.withLock({ $0 }) else {
+            loadAndEvaluate(script, on: connection, keyCount: keyCount, arguments: arguments, completion: completion)
+            return
         }
-        script.sha.withLock { $0 = sha }
-        return sha
+        connection.send(Self.evalsha(sha, keyCount: keyCount, arguments)) { result in
+            if case .failure(let error) = result, error.kind == .server, error.message.hasPrefix("NOSCRIPT") {
+                self.loadAndEvaluate(script, on: connection, keyCount: keyCount, arguments: arguments,
+                                     completion: completion)
+            } else {
+                completion(result)
+            }
+        }
+    }
+
+    /// Loads `script` (SCRIPT LOAD), remembers its digest and runs it once.
+    private func loadAndEvaluate(
+        _ script: RedisScript, on connection: RedisConnection, keyCount: Int, arguments: RedisArguments,
+        completion: @escaping @Sendable (Result<RedisValue, RedisError>) -> Void
+    ) {
+        var load = ByteBuffer()
+        load.writeRedisCommand(["SCRIPT", "LOAD", script.source])
+        connection.send(load) { loaded in
+            switch loaded {
+            case .failure(let error):
+                completion(.failure(error))
+            case .success(let reply):
+                guard let sha = reply.string else {
+                    completion(.failure(RedisError(.server, "SCRIPT LOAD returned no digest")))
+                    return
+                }
+                script.sha.withLock { $0 = sha }
+                connection.send(Self.evalsha(sha, keyCount: keyCount, arguments), completion: completion)
+            }
+        }
+    }
+
+    private static func evalsha(_ sha: String, keyCount: Int, _ arguments: RedisArguments) -> ByteBuffer {
+        var command = ByteBuffer()
+        command.reserveCapacity(64 + arguments.encoded.readableBytes)
+        command.writeRedisArrayHeader(3 + arguments.count)
+        command.writeRedisBulk("EVALSHA")
+        command.writeRedisBulk(sha)
+        command.writeRedisBulk(Int64(keyCount))
+        var encoded = arguments.encoded
+        command.writeBuffer(&encoded)
+        return command
     }
 
     /// Round trips (flushes: each sends every command written since the previous one) and commands so far over all

@@ -58,6 +58,17 @@ final class RedisConnection: @unchecked Sendable {
         }
     }
 
+    /// Sends one encoded command and passes its reply to `completion`, on `eventLoop`. Sent from that loop, the command
+    /// is written at once and `completion` runs straight from the read of its reply, with no task to resume.
+    func send(_ command: ByteBuffer, completion: @escaping @Sendable (Result<RedisValue, RedisError>) -> Void) {
+        if eventLoop.inEventLoop {
+            submit(command, .callback(completion))
+        } else {
+            stats.hops.wrappingAdd(1, ordering: .relaxed)
+            eventLoop.execute { self.submit(command, .callback(completion)) }
+        }
+    }
+
     /// Stops taking commands; the channel closes once those in flight are answered.
     func close() {
         if eventLoop.inEventLoop {

@@ -58,10 +58,15 @@ let package = Package(
             ]
         ),
 
-        // Redis over hiredis (the only module that imports it): pipelined connections on their own threads.
+        // Redis over NIO channels on the server's event loops, with hiredis (the only module that imports it) as the
+        // reply parser: pipelined connections.
         .target(
             name: "GatewayRedis",
-            dependencies: ["GatewayCore", "CHiredis"]
+            dependencies: [
+                "GatewayCore", "CHiredis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
 
         // HTTP to the providers over libcurl (the only module that imports it), the SSE parser, and the OpenAI and
@@ -136,7 +141,14 @@ let package = Package(
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
         // A private redis-server process for the tests that stop, restart or password-protect Redis.
         .target(name: "RedisTestSupport", path: "Tests/RedisTestSupport"),
-        .testTarget(name: "GatewayRedisTests", dependencies: ["GatewayRedis", "GatewayCore", "RedisTestSupport"]),
+        .testTarget(
+            name: "GatewayRedisTests",
+            dependencies: [
+                "GatewayRedis", "GatewayCore", "RedisTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "GatewayProvidersTests", dependencies: ["GatewayProviders", "GatewayCore", "FakeUpstream"]),
         .testTarget(
             name: "FakeUpstreamTests",

@@ -19,6 +19,17 @@ public protocol SynchronousRateLimitStore: RateLimitStore {
     func checkNow(_ limits: [AppliedLimit], cost: UInt64, peek: Bool) throws -> [LimitStatus]
 }
 
+/// A store whose answers arrive on an I/O thread (the Redis one), which can hand them to a callback there instead of
+/// resuming a task: a check then costs no task of its own, no continuation and no hop back to the waiting task, which
+/// at one call in flight was a large part of what aigw added to the store's own round trip.
+public protocol CallbackRateLimitStore: RateLimitStore {
+    /// Checks like `check(_:cost:peek:)` and calls `completion` exactly once, with what that would return or throw.
+    /// `completion` may run on the store's I/O thread, so it must not block.
+    func check(
+        _ limits: [AppliedLimit], cost: UInt64, peek: Bool,
+        completion: @escaping @Sendable (Result<[LimitStatus], any Error>) -> Void)
+}
+
 /// One limit's state after a check.
 public struct LimitStatus: Sendable, Hashable {
     public var key: LimitKey

@@ -8,6 +8,8 @@ public struct RateLimiter: Sendable {
     public let store: any RateLimitStore
     /// `store` when it is synchronous, found once here rather than by a dynamic cast per check.
     private let synchronousStore: (any SynchronousRateLimitStore)?
+    /// `store` when it answers by callback, likewise found once.
+    private let callbackStore: (any CallbackRateLimitStore)?
     private let onFailOpen: @Sendable (GatewayError) -> Void
 
     public init(
@@ -17,6 +19,7 @@ public struct RateLimiter: Sendable {
         self.policy = policy
         self.store = store
         synchronousStore = store as? any SynchronousRateLimitStore
+        callbackStore = store as? any CallbackRateLimitStore
         self.onFailOpen = onFailOpen
     }
 
@@ -65,6 +68,46 @@ public struct RateLimiter: Sendable {
 
     /// Whether `checkNow` answers (the store never waits).
     public var isSynchronous: Bool { synchronousStore != nil }
+
+    /// Whether the store answers by callback, so `check(...completion:)` needs no task.
+    public var answersByCallback: Bool { callbackStore != nil }
+
+    /// The same check, with the verdict or error passed to `completion` (exactly once) instead of returned. With a
+    /// store that answers by callback no task is made and `completion` may run on the store's I/O thread; with any
+    /// other store the check runs in a task.
+    public func check(
+        endpoint: Endpoint, userID: String, orgID: String, cost: UInt64, peek: Bool,
+        completion: @escaping @Sendable (Result<Decision, any Error>) -> Void
+    ) {
+        guard let store = callbackStore else {
+            Task {
+                do {
+                    completion(.success(try await check(
+                        endpoint: endpoint, userID: userID, orgID: orgID, cost: cost, peek: peek)))
+                } catch {
+                    completion(.failure(error))
+                }
+            }
+            return
+        }
+        let limits: [AppliedLimit]
+        do {
+            limits = try applicable(endpoint: endpoint, userID: userID, orgID: orgID)
+        } catch {
+            completion(.failure(error))
+            return
+        }
+        store.check(limits, cost: max(cost, 1), peek: peek) { [self] result in
+            switch result {
+            case .success(let statuses):
+                completion(.success(Self.decide(statuses)))
+            case .failure(let error as GatewayError) where error.code == .unavailable:
+                completion(Result { try failOpen(limits, error) })
+            case .failure(let error):
+                completion(.failure(error))
+            }
+        }
+    }
 
     private func applicable(endpoint: Endpoint, userID: String, orgID: String) throws -> [AppliedLimit] {
         guard !userID.isEmpty || !orgID.isEmpty else {

@@ -9,7 +9,7 @@ public struct RedisConfiguration: Sendable, Hashable {
     public var connectTimeout: Duration
     /// The longest a command may wait for its reply before the connection is declared broken.
     public var commandTimeout: Duration
-    /// Connections in the pool; each has its own I/O thread and pipelines what is sent to it.
+    /// Connections in the pool, each pipelining what is sent to it; the client opens at least one per event loop.
     public var poolSize: Int
 
     public init(

@@ -7,7 +7,7 @@ import GatewayCore
 /// both. Token buckets are hashes (`t`: balance in thousandths, `u`: last update in ms); sliding windows are sorted
 /// sets of `time:sequence:units` members scored by time, with a `:seq` counter beside them. Every key expires once it
 /// has nothing to remember, so idle counters cost no memory.
-public final class RedisRateLimitStore: RateLimitStore {
+public final class RedisRateLimitStore: CallbackRateLimitStore {
     private let client: RedisClient
     private let prefix: String
 
@@ -18,29 +18,67 @@ public final class RedisRateLimitStore: RateLimitStore {
 
     public func check(_ limits: [AppliedLimit], cost: UInt64, peek: Bool) async throws -> [LimitStatus] {
         guard !limits.isEmpty else { return [] }
-        var arguments = [String(cost), peek ? "1" : "0"]
+        return try await withUnsafeThrowingContinuation { continuation in
+            check(limits, cost: cost, peek: peek) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// The check by callback: on the server's event loop the script goes out on that loop's Redis connection and
+    /// `completion` runs straight from the read of its reply.
+    public func check(
+        _ limits: [AppliedLimit], cost: UInt64, peek: Bool,
+        completion: @escaping @Sendable (Result<[LimitStatus], any Error>) -> Void
+    ) {
+        guard !limits.isEmpty else {
+            completion(.success([]))
+            return
+        }
+        // KEYS, then ARGV: cost, peek, and five per limit (see `script`).
+        var arguments = RedisArguments()
+        for limit in limits {
+            arguments.append(joining: prefix, limit.key.endpoint.rawValue, ":", limit.key.level.rawValue, ":",
+                             limit.key.subject)
+        }
+        arguments.append(cost)
+        arguments.append(peek ? "1" : "0")
         for limit in limits {
             let rule = limit.rule
-            arguments += [rule.algorithm == .tokenBucket ? "1" : "2", String(rule.limit), String(rule.windowMillis),
-                          String(rule.burst), rule.shadow ? "1" : "0"]
+            arguments.append(rule.algorithm == .tokenBucket ? "1" : "2")
+            arguments.append(rule.limit)
+            arguments.append(rule.windowMillis)
+            arguments.append(rule.burst)
+            arguments.append(rule.shadow ? "1" : "0")
         }
-        let reply: RedisValue
-        do {
-            reply = try await client.evaluate(Self.script, keys: limits.map { prefix + $0.key.description },
-                                              arguments: arguments)
-        } catch let error as RedisError {
-            throw error.gatewayError
+        client.evaluate(Self.script, keyCount: limits.count, arguments: arguments) { result in
+            switch result {
+            case .success(let reply): completion(Self.statuses(limits, reply))
+            case .failure(let error): completion(.failure(error.gatewayError))
+            }
         }
-        guard let values = reply.array?.compactMap(\.integer), values.count == limits.count * 5 else {
-            throw GatewayError(.internalError, "unexpected reply from the limit script: \(reply)", reason: "redis_error")
+    }
+
+    /// Per limit, five integers: allowed, limit, remaining, reset-at ms, retry-after ms.
+    private static func statuses(_ limits: [AppliedLimit], _ reply: RedisValue) -> Result<[LimitStatus], any Error> {
+        guard let values = reply.array, values.count == limits.count * 5 else {
+            return .failure(unexpected(reply))
         }
-        return limits.enumerated().map { i, limit in
-            let v = values[(i * 5)..<(i * 5 + 5)].map { $0 }
+        var statuses: [LimitStatus] = []
+        statuses.reserveCapacity(limits.count)
+        for (i, limit) in limits.enumerated() {
+            guard let allowed = values[i * 5].integer, let count = values[i * 5 + 1].integer,
+                  let remaining = values[i * 5 + 2].integer, let resetAt = values[i * 5 + 3].integer,
+                  let retryAfter = values[i * 5 + 4].integer
+            else { return .failure(unexpected(reply)) }
             let evaluation = LimitCounter.Evaluation(
-                allowed: v[0] == 1, limit: UInt64(max(0, v[1])), remaining: UInt64(max(0, v[2])), resetAt: v[3],
-                retryAfterMillis: v[4])
-            return LimitStatus(key: limit.key, rule: limit.rule, evaluation: evaluation)
+                allowed: allowed == 1, limit: UInt64(max(0, count)), remaining: UInt64(max(0, remaining)),
+                resetAt: resetAt, retryAfterMillis: retryAfter)
+            statuses.append(LimitStatus(key: limit.key, rule: limit.rule, evaluation: evaluation))
         }
+        return .success(statuses)
+    }
+
+    private static func unexpected(_ reply: RedisValue) -> GatewayError {
+        GatewayError(.internalError, "unexpected reply from the limit script: \(reply)", reason: "redis_error")
     }
 
     public func reset(endpoint: Endpoint, userID: String, orgID: String) async throws -> Int {

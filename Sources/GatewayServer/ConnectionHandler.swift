@@ -195,6 +195,9 @@ final class ConnectionHandler: ChannelInboundHandler {
                 write(.status(callID, Self.rpcError(error, callContext.logger).status))
             }
             return
+        case .callback(let answer):
+            startCallback(callID, answer, request.payload, callContext, timeoutMs: timeoutMs)
+            return
         case .task(let body):
             invoke = body
         }
@@ -214,6 +217,50 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
         }
         calls[callID] = call
+    }
+
+    /// Starts a call that answers through a callback: it is in the call table like a task's (so cancel, deadline and
+    /// drain treat it alike), but nothing runs until the answer arrives. An answer made on this loop (a Redis reply
+    /// read here) is written at once; one from elsewhere hops here first.
+    private func startCallback(_ callID: UInt64, _ answer: MethodRouter.CallbackInvoke, _ payload: [UInt8],
+                               _ callContext: CallContext, timeoutMs: UInt64) {
+        guard let context else { return }
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let stats = self.stats
+        stats.callStarted()
+        var call = Call()
+        if timeoutMs > 0 {
+            call.deadlineTimer = loop.scheduleTask(in: .milliseconds(Int64(timeoutMs))) {
+                bound.value.end(callID, .deadlineExceeded, "deadline of \(timeoutMs) ms exceeded",
+                                reason: "deadline_exceeded")
+            }
+        }
+        // In the table before the start, which may answer at once (a store that fails fast).
+        calls[callID] = call
+        do {
+            try answer(payload, callContext, callID) { result in
+                stats.callFinished()
+                var frame: ByteBuffer
+                switch result {
+                case .success(let answered):
+                    frame = answered
+                case .failure(let error):
+                    frame = ByteBuffer()
+                    frame.writeFrame(.status(callID, ConnectionHandler.rpcError(error, callContext.logger).status))
+                }
+                if loop.inEventLoop {
+                    bound.value.finish(callID, frame)
+                } else {
+                    loop.execute { [frame] in bound.value.finish(callID, frame) }
+                }
+            }
+        } catch {
+            stats.callFinished()
+            calls.removeValue(forKey: callID)?.deadlineTimer?.cancel()
+            write(.status(callID, Self.rpcError(error, callContext.logger).status))
+            closeIfDrained()
+        }
     }
 
     fileprivate static func sendStreamItem(

@@ -44,7 +44,8 @@ public final class GatewayServer: Service {
         self.logger = logger
         self.group = group
         self.onListening = onListening
-        redis = try config.redis.connectionConfiguration().map { RedisClient(configuration: $0) }
+        // On the server's loops, so each handler's Redis commands go out and come back on its own loop.
+        redis = try config.redis.connectionConfiguration().map { RedisClient(configuration: $0, group: group) }
         failOpen = FailOpenReporter(logger: logger)
         let limitStore: any RateLimitStore = redis.map { RedisRateLimitStore(client: $0) }
             ?? MemoryRateLimitStore(clock: clock)

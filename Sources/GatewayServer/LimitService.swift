@@ -9,6 +9,9 @@ struct LimitService: Sendable {
         if limiter.isSynchronous {
             // The in-memory store never waits: answer on the event loop, without a task per check.
             router.inlineUnary(Aigw_V1_Gateway.checkLimit) { request, _ in try checkNow(request) }
+        } else if limiter.answersByCallback {
+            // The Redis store answers on the connection's loop: answer from its reply, without a task per check.
+            router.callbackUnary(Aigw_V1_Gateway.checkLimit) { request, _, respond in try check(request, respond) }
         } else {
             router.unary(Aigw_V1_Gateway.checkLimit) { request, _ in try await check(request) }
         }
@@ -20,6 +23,16 @@ struct LimitService: Sendable {
         let (endpoint, caller) = try Self.target(request)
         return Self.response(try await limiter.check(
             endpoint: endpoint, userID: caller.userId, orgID: caller.orgId, cost: UInt64(request.cost), peek: request.peek))
+    }
+
+    func check(
+        _ request: Aigw_V1_CheckLimitRequest,
+        _ respond: @escaping @Sendable (Result<Aigw_V1_CheckLimitResponse, any Error>) -> Void
+    ) throws {
+        let (endpoint, caller) = try Self.target(request)
+        limiter.check(
+            endpoint: endpoint, userID: caller.userId, orgID: caller.orgId, cost: UInt64(request.cost), peek: request.peek
+        ) { decision in respond(decision.map(Self.response)) }
     }
 
     func checkNow(_ request: Aigw_V1_CheckLimitRequest) throws -> Aigw_V1_CheckLimitResponse {

@@ -20,10 +20,19 @@ public struct MethodRouter: Sendable {
     public typealias InlineInvoke = @Sendable (_ payload: [UInt8], _ context: CallContext, _ callID: UInt64) throws
         -> NIOCore.ByteBuffer
 
+    /// A call started on the event loop that answers later through `respond` (exactly once, on any thread), without
+    /// a task: for handlers whose only wait is a store that itself answers by callback on the loop (CheckLimit on
+    /// Redis). A start that throws ends the call with that error, and `respond` is then never called.
+    public typealias CallbackInvoke = @Sendable (
+        _ payload: [UInt8], _ context: CallContext, _ callID: UInt64,
+        _ respond: @escaping @Sendable (Result<NIOCore.ByteBuffer, any Error>) -> Void
+    ) throws -> Void
+
     /// How a route runs.
     public enum Handler: Sendable {
         case task(Invoke)
         case inline(InlineInvoke)
+        case callback(CallbackInvoke)
     }
 
     struct Route: Sendable {
@@ -87,6 +96,27 @@ public struct MethodRouter: Sendable {
             var frame = ByteBuffer()
             frame.writeResponseFrame(callID: callID, response)
             return frame
+        })
+    }
+
+    /// Registers a unary handler started on the event loop without a task, which answers through `respond` (exactly
+    /// once, from any thread); the start must not block.
+    public mutating func callbackUnary<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ handler: @escaping @Sendable (
+            Request, CallContext, _ respond: @escaping @Sendable (Result<Response, any Error>) -> Void) throws -> Void
+    ) {
+        precondition(method.descriptor.kind == .unary, "\(method.path) is not unary")
+        let authorize = self.authorize
+        routes[method.path] = Route(descriptor: method.descriptor, handler: .callback { payload, context, callID, respond in
+            try authorize(method.descriptor, context)
+            try handler(try Self.decode(Request.self, payload), context) { result in
+                respond(result.map { response in
+                    var frame = ByteBuffer()
+                    frame.writeResponseFrame(callID: callID, response)
+                    return frame
+                })
+            }
         })
     }
 

@@ -121,8 +121,8 @@ struct Report {
             "  pin their tasks to `client.taskExecutor` skip the thread hops (`bench --pinned`).",
             "- **CheckLimit on Redis** runs three processes on two shared cores: the bench client, aigw and",
             "  redis-server. redis-benchmark's baseline runs two: itself and redis-server. What separates them is",
-            "  aigw's cost per check: the RPC, a task, the script's arguments, and two thread hand-offs to and from the",
-            "  Redis I/O thread. That cost also sets the 1-in-flight latency over a bare EVALSHA.",
+            "  aigw's cost per check (the RPC, a task, the script's arguments; the Redis channel shares the call's event",
+            "  loop, so no thread hand-offs) and one more process to wake, which also set the 1-in-flight latency.",
         ]
         if let usage { lines += [""] + Self.usageSection(usage, seconds: seconds) }
         if let completions { lines += [""] + Self.completionSection(completions, seconds: seconds) }

@@ -1,6 +1,8 @@
 import Foundation
 import GatewayCore
-import GatewayRedis
+@testable import GatewayRedis
+import NIOCore
+import NIOPosix
 import RedisTestSupport
 import Testing
 
@@ -70,6 +72,28 @@ import Testing
         try await client.send(["DEL", key])
     }
 
+    @Test func commandsSentOnAnEventLoopStayOnIt() async throws {
+        let (configuration, server) = try Self.sharedServer()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let client = RedisClient(configuration: configuration, group: group)
+        let key = Self.key("local")
+        for loop in group.makeIterator() {
+            try await Task(executorPreference: LoopTaskExecutor(loop)) {
+                for _ in 0..<50 {
+                    try await client.send(["INCR", key])
+                    #expect(loop.inEventLoop)
+                }
+            }.value
+        }
+        #expect(client.hops == 0)
+        #expect(try await client.send(["GET", key]).string == "100")
+        #expect(client.hops == 1)
+        try await client.send(["DEL", key])
+        client.close()
+        try await group.shutdownGracefully()
+        _ = server
+    }
+
     @Test func scriptsRunByDigestAndSurviveScriptFlush() async throws {
         let (configuration, server) = try Self.sharedServer()
         let client = RedisClient(configuration: configuration)
@@ -80,6 +104,61 @@ import Testing
         try await client.send(["SCRIPT", "FLUSH"])
         #expect(try await client.evaluate(script, keys: [key], arguments: ["2"]) == .integer(7))
         try await client.send(["DEL", key])
+    }
+
+    @Test func numbersAreEncodedAsTheirDecimalText() {
+        let values: [Int64] = [0, 7, 10, 99, 100, -1, -12, 1_000_000_000, .max, .min]
+        for value in values {
+            var direct = ByteBuffer()
+            direct.writeRedisBulk(value)
+            var text = ByteBuffer()
+            text.writeRedisBulk(String(value))
+            #expect(direct == text, "\(value)")
+        }
+        for value in [UInt64(0), 5, 18_446_744_073_709_551_615] {
+            var direct = ByteBuffer()
+            direct.writeRedisBulk(value)
+            var text = ByteBuffer()
+            text.writeRedisBulk(String(value))
+            #expect(direct == text, "\(value)")
+        }
+        var key = ByteBuffer()
+        key.writeRedisBulk(joining: ["aigw:rl:", "chat", ":", "user", ":", "é"])
+        var whole = ByteBuffer()
+        whole.writeRedisBulk("aigw:rl:chat:user:é")
+        #expect(key == whole)
+    }
+
+    /// The callback form a store uses on the server's loops: the reply is handed over on the caller's loop, straight
+    /// from its read, and a script flushed from Redis is loaded again.
+    @Test func scriptsRunByCallbackOnTheCallersLoop() async throws {
+        let (configuration, server) = try Self.sharedServer()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let client = RedisClient(configuration: configuration, group: group)
+        let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+        let key = Self.key("callback-script")
+        let loop = group.next()
+        func run(_ increment: Int64) async throws -> RedisValue {
+            try await withCheckedThrowingContinuation { continuation in
+                loop.execute {
+                    var arguments = RedisArguments()
+                    arguments.append(key)
+                    arguments.append(increment)
+                    client.evaluate(script, keyCount: 1, arguments: arguments) { result in
+                        #expect(loop.inEventLoop)
+                        continuation.resume(with: result.mapError { $0 })
+                    }
+                }
+            }
+        }
+        #expect(try await run(5) == .integer(5))
+        try await client.send(["SCRIPT", "FLUSH"])
+        #expect(try await run(-2) == .integer(3))
+        #expect(client.hops == 1, "only the SCRIPT FLUSH sent from the test's task hops")
+        try await client.send(["DEL", key])
+        client.close()
+        try await group.shutdownGracefully()
+        _ = server
     }
 
     @Test func authenticatesAndSelectsTheDatabase() async throws {

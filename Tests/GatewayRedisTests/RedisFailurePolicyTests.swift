@@ -53,4 +53,39 @@ import Testing
         }
         #expect(results == [true, false])
     }
+
+    /// The same policy through the callback form the server uses for CheckLimit on Redis.
+    @Test func theCallbackCheckFollowsTheSamePolicy() async throws {
+        let server = try RedisServerProcess()
+        let client = RedisClient(configuration: RedisConfiguration(
+            port: server.port, commandTimeout: .milliseconds(300), poolSize: 1))
+        defer { client.close() }
+        let failOpens = Mutex(0)
+        let policy = RateLimitPolicy(endpoints: [
+            .chat: .init(user: RateLimitRule(.slidingWindow, limit: 1, windowMillis: 60_000)),
+            .search: .init(user: RateLimitRule(.slidingWindow, limit: 1, windowMillis: 60_000, failClosed: true)),
+        ])
+        let limiter = RateLimiter(policy: policy, store: RedisRateLimitStore(client: client)) { _ in
+            failOpens.withLock { $0 += 1 }
+        }
+        #expect(limiter.answersByCallback)
+        func check(_ endpoint: Endpoint, _ user: String) async throws -> RateLimiter.Decision {
+            try await withCheckedThrowingContinuation { continuation in
+                limiter.check(endpoint: endpoint, userID: user, orgID: "", cost: 1, peek: false) {
+                    continuation.resume(with: $0)
+                }
+            }
+        }
+
+        #expect(try await check(.chat, "u").allowed)
+        #expect(!(try await check(.chat, "u")).allowed)
+        await #expect(throws: GatewayError.self) { _ = try await check(.chat, "") }
+
+        server.kill()
+        let open = try await check(.chat, "u")
+        #expect(open.allowed && open.degraded)
+        let error = await #expect(throws: GatewayError.self) { _ = try await check(.search, "u") }
+        #expect(error?.code == .unavailable)
+        #expect(failOpens.withLock { $0 } == 1)
+    }
 }

@@ -64,6 +64,14 @@ struct MethodRouterTests {
             return try await invoke(payload, context, callID) { frame in calls.sent.withLock { $0.append(frame) } }
         case .inline(let invoke):
             return try invoke(payload, context, callID)
+        case .callback(let invoke):
+            return try await withCheckedThrowingContinuation { continuation in
+                do {
+                    try invoke(payload, context, callID) { continuation.resume(with: $0) }
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
         }
     }
 

@@ -34,6 +34,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated concurrent callers for the completions suite.")
     var completionInFlight: String = "1,16,64"
 
+    @Option(help: "Comma-separated upstream latencies (ms before the fake answers) for the completions suite.")
+    var upstreamLatencyMs: String = "0,20"
     @Option(help: "Concurrent streams for the completions suite's memory measurement.")
     var streams: Int = 1000
 
@@ -47,6 +49,7 @@ struct BenchCommand: AsyncParsableCommand {
 
         let completionBench = CompletionBench(
             binary: aigw, directory: dir, levels: completionInFlight.split(separator: ",").compactMap { Int($0) },
+            upstreamLatencies: upstreamLatencyMs.split(separator: ",").compactMap { Int($0) },
             duration: duration, warmUp: warmUp, streams: streams)
         if suite == "completions" {
             try write(Report.completionsOnly(try await completionBench.run(), seconds: seconds))

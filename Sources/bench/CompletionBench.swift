@@ -17,6 +17,10 @@ struct CompletionBench {
     let binary: String
     let directory: URL
     let levels: [Int]
+    /// How long the fake waits before answering, per pass (0: at once). A provider takes hundreds of milliseconds to
+    /// its first byte; a pass with some latency measures aigw's path without the three processes saturating the
+    /// two cores, which the zero-latency pass does at 16 and 64 in flight.
+    let upstreamLatencies: [Int]
     let duration: Duration
     let warmUp: Duration
     let streams: Int
@@ -42,6 +46,25 @@ struct CompletionBench {
         guard direct.status == 200, body.contains(Self.reply) else { throw BenchError("fake answered \(body)") }
 
         var rows: [CompletionRow] = []
+        for latency in upstreamLatencies {
+            try await Self.setUpstreamLatency(http, fake: fake.baseURL, milliseconds: latency)
+            rows += try await pass(latency: latency, http: http, client: client, request: request, url: url)
+        }
+        try await Self.setUpstreamLatency(http, fake: fake.baseURL, milliseconds: 0)
+        await client.close()
+
+        let memory = try await StreamMemoryBench(
+            binary: binary, socket: directory.appendingPathComponent("streams.sock").path, streams: streams
+        ).run()
+        print(memory.line)
+        return CompletionResults(rows: rows, memory: memory)
+    }
+
+    /// Every level and mode once, with the fake answering after `latency` ms.
+    private func pass(
+        latency: Int, http: CurlHTTPClient, client: GatewayClient, request: Aigw_V1_CompleteRequest, url: String
+    ) async throws -> [CompletionRow] {
+        var rows: [CompletionRow] = []
         for n in levels {
             for mode in CompletionMode.allCases {
                 let directRequest = Self.upstreamRequest(url: url, stream: mode == .stream)
@@ -60,7 +83,7 @@ struct CompletionBench {
                     }
                 }
                 let row = CompletionRow(
-                    mode: mode, inFlight: n, direct: Stats(directLoad.latencies, duration),
+                    mode: mode, inFlight: n, upstreamMillis: latency, direct: Stats(directLoad.latencies, duration),
                     aigw: Stats(aigwLoad.latencies, duration),
                     directTTFT: mode == .stream ? Stats(directLoad.firstTokens, duration) : nil,
                     aigwTTFT: mode == .stream ? Stats(aigwLoad.firstTokens, duration) : nil,
@@ -69,13 +92,18 @@ struct CompletionBench {
                 rows.append(row)
             }
         }
-        await client.close()
+        return rows
+    }
 
-        let memory = try await StreamMemoryBench(
-            binary: binary, socket: directory.appendingPathComponent("streams.sock").path, streams: streams
-        ).run()
-        print(memory.line)
-        return CompletionResults(rows: rows, memory: memory)
+    /// Scripts the fake's default answer through its control API: `slow-first-token:MS` waits before the response
+    /// head, as a provider does before its first byte.
+    static func setUpstreamLatency(_ http: CurlHTTPClient, fake: String, milliseconds: Int) async throws {
+        let behaviour = milliseconds > 0 ? "slow-first-token:\(milliseconds)" : "ok"
+        let response = try await http.execute(HTTPRequest(
+            method: "POST", url: fake + "/_fake/default", headers: [("Content-Type", "application/json")],
+            body: Array(#"{"model":null,"behaviour":"\#(behaviour)"}"#.utf8)))
+        _ = try await response.body.collect(upTo: 1 << 16)
+        guard response.status == 200 else { throw BenchError("the fake refused \(behaviour): \(response.status)") }
     }
 
     /// A warm-up of the same load, then the timed run.

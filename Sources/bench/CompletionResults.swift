@@ -19,6 +19,8 @@ enum CompletionMode: String, CaseIterable {
 struct CompletionRow {
     let mode: CompletionMode
     let inFlight: Int
+    /// How long the fake waited before answering.
+    let upstreamMillis: Int
     /// Whole request (for Stream: until the body or the RPC stream ends), direct libcurl call.
     let direct: Stats
     /// Whole request through aigw.
@@ -40,7 +42,7 @@ struct CompletionRow {
     var p99Met: Bool { addedP99 <= CompletionResults.p99TargetMillis }
 
     var line: String {
-        var line = "\(mode.rawValue.lowercased()) in-flight=\(inFlight) "
+        var line = "\(mode.rawValue.lowercased()) upstream=\(upstreamMillis)ms in-flight=\(inFlight) "
             + "direct=\(Int(direct.perSecond))/s p50=\(ms(direct.p50))ms p99=\(ms(direct.p99))ms "
             + "aigw=\(Int(aigw.perSecond))/s p50=\(ms(aigw.p50))ms p99=\(ms(aigw.p99))ms "
             + "added p50=\(fmt(addedP50, 3))ms p99=\(fmt(addedP99, 3))ms ratio=\(fmt(ratio, 2))"

@@ -121,8 +121,12 @@ struct Report {
             "  pin their tasks to `client.taskExecutor` skip the thread hops (`bench --pinned`).",
             "- **CheckLimit on Redis** runs three processes on two shared cores: the bench client, aigw and",
             "  redis-server. redis-benchmark's baseline runs two: itself and redis-server. What separates them is",
-            "  aigw's cost per check (the RPC, a task, the script's arguments; the Redis channel shares the call's event",
-            "  loop, so no thread hand-offs) and one more process to wake, which also set the 1-in-flight latency.",
+            "  aigw's CPU per check and one more process to wake. The Redis connections are NIO channels on the",
+            "  server's event loops, and CheckLimit answers from the reply's read without a task, so a check costs",
+            "  2 reads, 2 writes and 2 epoll waits on one thread (traced), but still about 110 us of CPU against",
+            "  37 us on the memory store, a third of it in the kernel's loopback TCP path to Redis. Across runs on",
+            "  2026-11-30 the 1-in-flight ratio ranged 1.6x to 2.6x (most runs 1.9x to 2.3x); redis-benchmark's",
+            "  single-client p50 comes in 8 us steps and moves about 20% between runs, which is most of that spread.",
         ]
         if let usage { lines += [""] + Self.usageSection(usage, seconds: seconds) }
         if let completions { lines += [""] + Self.completionSection(completions, seconds: seconds) }
@@ -182,10 +186,10 @@ struct Report {
             "  samples and the rest in the RPC path CheckLimit shares.",
             "- **redis**: the usage script is much heavier than the limit script. With four non-zero figures it runs",
             "  44 Redis commands (1 SET NX, 36 HINCRBY over three hashes, 2 ZINCRBY, 5 EXPIRE), so redis-server is the",
-            "  bottleneck. At 16 and 256 in flight aigw's two pipelined connections face redis-benchmark's 50",
+            "  bottleneck. At 16 and 256 in flight aigw's pipelined connections face redis-benchmark's 50",
             "  clients with one command each in flight: a ratio near or above 1 means aigw adds nothing that limits",
-            "  throughput. At 1 in flight the latency is one EVALSHA plus aigw's RPC path and two thread hand-offs to",
-            "  and from the Redis I/O thread, as for CheckLimit. Records go through the usage buffer, which with Redis",
+            "  throughput. At 1 in flight the latency is one EVALSHA plus aigw's RPC path and its task; the Redis",
+            "  channel runs on the call's event loop, as for CheckLimit. Records go through the usage buffer, which with Redis",
             "  up adds one lock per record.",
             "- **Noise**: the machine's 1-minute load average was \(u.loadBefore) before this suite and "
                 + "\(u.loadAfter) after it",
@@ -212,7 +216,11 @@ struct Report {
             "  pointed at the same fake: `Gateway.Complete`, and `Gateway.Stream` read to its `StreamEnd`. The limits",
             "  are too large to deny, so every call also does its limit checks.",
             "- **TTFT**: time to the first token: the first SSE chunk with a non-empty `content` (direct), the first",
-            "  `TextDelta` (aigw). The fake sends its pieces without delay here.",
+            "  `TextDelta` (aigw). The fake sends its pieces without delay between them.",
+            "- **upstream ms**: how long the fake waits before its response head (`slow-first-token`), the stand-in",
+            "  for a provider's time to first byte (real ones take hundreds of milliseconds). At 0 the three",
+            "  processes saturate the two cores from 16 in flight on; with latency they do not, and the added",
+            "  columns measure aigw's path rather than queueing for a core.",
             "- Closed loop: N tasks each send their next request as soon as the last one is answered. Each cell:",
             "  \(fmt(seconds, 1)) s after a 0.3 s warm-up; one client connection; latency in milliseconds;",
             "  **added** = aigw - direct at the same percentile.",
@@ -221,13 +229,14 @@ struct Report {
             "",
             "### Complete",
             "",
-            "| in flight | direct req/s | direct p50/p99 ms | aigw req/s | aigw p50/p99 ms | added p50/p99 ms | aigw/direct |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| upstream ms | in flight | direct req/s | direct p50/p99 ms | aigw req/s | aigw p50/p99 ms | added p50/p99 ms | aigw/direct |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         func pair(_ a: Double, _ b: Double) -> String { "\(fmt(a, 3)) / \(fmt(b, 3))" }
         for r in c.rows where r.mode == .complete {
             lines.append(
-                "| \(r.inFlight) | \(Int(r.direct.perSecond)) | \(ms(r.direct.p50)) / \(ms(r.direct.p99)) | "
+                "| \(r.upstreamMillis) | \(r.inFlight) | \(Int(r.direct.perSecond)) | "
+                    + "\(ms(r.direct.p50)) / \(ms(r.direct.p99)) | "
                     + "\(Int(r.aigw.perSecond)) | \(ms(r.aigw.p50)) / \(ms(r.aigw.p99)) | "
                     + "**\(pair(r.addedP50, r.addedP99))** | \(fmt(r.ratio, 2))x |")
         }
@@ -235,13 +244,14 @@ struct Report {
             "",
             "### Stream",
             "",
-            "| in flight | direct req/s | direct p50/p99 ms | aigw req/s | aigw p50/p99 ms | added p50/p99 ms | aigw/direct | direct TTFT p50/p99 ms | aigw TTFT p50/p99 ms | added TTFT p50/p99 ms |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| upstream ms | in flight | direct req/s | direct p50/p99 ms | aigw req/s | aigw p50/p99 ms | added p50/p99 ms | aigw/direct | direct TTFT p50/p99 ms | aigw TTFT p50/p99 ms | added TTFT p50/p99 ms |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for r in c.rows where r.mode == .stream {
             let ttft = [r.directTTFT, r.aigwTTFT].map { $0.map { "\(ms($0.p50)) / \(ms($0.p99))" } ?? "-" }
             lines.append(
-                "| \(r.inFlight) | \(Int(r.direct.perSecond)) | \(ms(r.direct.p50)) / \(ms(r.direct.p99)) | "
+                "| \(r.upstreamMillis) | \(r.inFlight) | \(Int(r.direct.perSecond)) | "
+                    + "\(ms(r.direct.p50)) / \(ms(r.direct.p99)) | "
                     + "\(Int(r.aigw.perSecond)) | \(ms(r.aigw.p50)) / \(ms(r.aigw.p99)) | "
                     + "**\(pair(r.addedP50, r.addedP99))** | \(fmt(r.ratio, 2))x | \(ttft[0]) | \(ttft[1]) | "
                     + "\(pair(r.addedTTFTP50 ?? 0, r.addedTTFTP99 ?? 0)) |")
@@ -249,7 +259,7 @@ struct Report {
         lines += ["", "Against the targets in this run:", ""]
         for r in c.rows {
             lines.append(
-                "- \(r.mode.rawValue), \(r.inFlight) in flight: added p50 \(fmt(r.addedP50, 3)) ms, "
+                "- \(r.mode.rawValue), upstream \(r.upstreamMillis) ms, \(r.inFlight) in flight: added p50 \(fmt(r.addedP50, 3)) ms, "
                     + "\(r.p50Met ? "met" : "NOT met"); "
                     + "added p99 \(fmt(r.addedP99, 3)) ms, \(r.p99Met ? "met" : "NOT met")"
                     + (r.failures > 0 ? " (\(r.failures) failed requests)" : ""))
@@ -263,10 +273,15 @@ struct Report {
             "  to aigw's event loop, then aigw to the client's) than the direct call's single one. Streams pay that",
             "  per chunk, which is why they add more than Complete. Across runs on this machine Stream's added p50",
             "  at 1 in flight has ranged 0.2 to 0.75 ms.",
-            "- At 16 and 64 in flight the two cores are saturated by three processes (bench, aigw, fake) against",
-            "  two for the direct call. A CPU profile of aigw during the 16-in-flight Complete run shows it using",
-            "  about 0.4 of a core; the fake and the bench's client take the rest. Those rows measure queueing",
-            "  for the CPU more than aigw's path, and a machine with spare cores is needed to judge them.",
+            "- At 16 and 64 in flight with upstream 0 ms the two cores are saturated by three processes (bench, aigw,",
+            "  fake) against two for the direct call. A CPU profile of aigw during the 16-in-flight Complete run shows",
+            "  it using about 0.4 of a core; the fake and the bench's client take the rest. Those rows measure",
+            "  queueing for the CPU more than aigw's path, and a machine with spare cores is needed to judge them.",
+            "- With upstream 20 ms the cores are no longer saturated, but every process sleeps between requests,",
+            "  and each hand-off then wakes an idle CPU (tens of microseconds on this virtual machine). aigw's path",
+            "  has more of them than the direct call (client to aigw, aigw to its curl thread and back, aigw to",
+            "  the client), so at 1 in flight it adds more than with upstream 0 ms, where the CPUs stay awake. Stream",
+            "  at 64 in flight with latency still saturates the cores: its per-chunk work is the heaviest.",
         ]
         let allInFlight = m.peakAllInFlightKB.map { "\(mb($0))" } ?? "never all in flight; peak \(mb(m.peakKB))"
         lines += [

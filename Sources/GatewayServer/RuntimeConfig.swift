@@ -14,6 +14,8 @@ final class RuntimeConfig: Sendable {
     private let prices: PriceBook
     private let logger: Logger
     private let applied = Mutex(ConfigOverlay())
+    /// Bounds one change, and so what a mistaken script can store in Redis in one call.
+    static let maxKeysPerPatch = 1_000
 
     init(base: ServerConfig, store: any ConfigStore, prices: PriceBook, logger: Logger) {
         self.base = base
@@ -47,6 +49,10 @@ final class RuntimeConfig: Sendable {
         }
         guard !pairs.isEmpty else {
             throw GatewayError(.invalidArgument, "yaml_patch changes nothing", reason: "invalid_config")
+        }
+        guard pairs.count <= Self.maxKeysPerPatch else {
+            throw GatewayError(.invalidArgument, "yaml_patch sets \(pairs.count) keys; at most \(Self.maxKeysPerPatch)",
+                               reason: "invalid_config")
         }
         var changes: [String: String?] = [:]
         for (key, value) in pairs {

@@ -71,6 +71,10 @@ import Testing
             Budget(name: "x", subject: .user("alice"), limitNanos: Self.dollar, period: .daily, thresholds: [0]),
             Budget(name: "x", subject: .user("alice"), limitNanos: Self.dollar, period: .daily, thresholds: [1_001]),
             Budget(id: "has space", name: "x", subject: .user("alice"), limitNanos: Self.dollar, period: .daily),
+            Budget(name: String(repeating: "n", count: 201), subject: .user("alice"), limitNanos: Self.dollar,
+                   period: .daily),
+            Budget(name: "x", subject: .user("alice"), limitNanos: Self.dollar, period: .daily,
+                   thresholds: Array(1...21)),
         ]
         for budget in bad {
             await #expect(throws: GatewayError.self) { _ = try await h.service.create(budget) }

@@ -63,6 +63,8 @@ import Testing
         await Self.expectRefused(client, "prices.brand-new.input_per_1k: 0.001", reason: "invalid_config",
                                  naming: "prices.brand-new")
         await Self.expectRefused(client, "no.such.key: 1", reason: "invalid_config", naming: "no.such.key")
+        let huge = (0..<1_001).map { "prices.m\($0).input_per_1k: 0.001" }.joined(separator: "\n")
+        await Self.expectRefused(client, huge, reason: "invalid_config", naming: "at most 1000")
         let unchanged = try await client.call(Aigw_V1_Admin.getConfig, Aigw_V1_GetConfigRequest())
         #expect(unchanged.revision == 2)
         #expect(unchanged.yaml.contains("\"gpt-4o\": {input_per_1k: 0.005, cached_input_per_1k: 0.0025, cache_write_per_1k: 0.005, output_per_1k: 0.015}"))

@@ -30,6 +30,8 @@ public struct Budget: Sendable, Hashable, Codable {
 
     /// The highest threshold allowed: ten times the limit.
     public static let maxThresholdPercent: UInt32 = 1_000
+    /// Each threshold can raise an alert per period; more than this many would be noise, not alerts.
+    public static let maxThresholds = 20
 
     /// The budget with its thresholds sorted and de-duplicated, or an INVALID_ARGUMENT naming the bad field.
     public func validated() throws(GatewayError) -> Budget {
@@ -42,6 +44,10 @@ public struct Budget: Sendable, Hashable, Codable {
         }
         guard limitNanos > 0 else {
             throw GatewayError(.invalidArgument, "limit_nano_usd must be positive", reason: "invalid_budget")
+        }
+        guard thresholds.count <= Self.maxThresholds else {
+            throw GatewayError(.invalidArgument, "at most \(Self.maxThresholds) notify_at_percent values",
+                               reason: "invalid_budget")
         }
         guard thresholds.allSatisfy({ (1...Self.maxThresholdPercent).contains($0) }) else {
             throw GatewayError(.invalidArgument,

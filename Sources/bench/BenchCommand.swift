@@ -118,7 +118,7 @@ struct BenchCommand: AsyncParsableCommand {
         check.caller = caller
         let checkDialect = RPCDialect(method: Aigw_V1_Gateway.checkLimit.path, token: AigwProcess.token,
                                       payload: check.serializedBytes())
-        var limitRows: [LimitRow] = []
+        var limitRows: [StoreRow] = []
         for store in ["memory", "redis"] {
             var environment = limitEnvironment
             if store == "redis" { environment["REDIS_URL"] = redis.url }
@@ -131,7 +131,7 @@ struct BenchCommand: AsyncParsableCommand {
                 let stats = Stats(try await PipelinedLoad.run(target: .unix(limits.socket), dialect: checkDialect,
                                                               inFlight: n, duration: duration), duration)
                 let echo = rows.first { $0.transport == "unix" && $0.inFlight == n }?.echo
-                let row = LimitRow(store: store, inFlight: n, stats: stats, echo: echo)
+                let row = StoreRow(rpc: "checklimit", store: store, inFlight: n, stats: stats, echo: echo)
                 print(row.line)
                 limitRows.append(row)
             }

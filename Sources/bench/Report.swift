@@ -4,7 +4,7 @@ import Foundation
 struct Report {
     let rows: [Row]
     let seconds: Double
-    let limitRows: [LimitRow]
+    let limitRows: [StoreRow]
     let evalsha50: (perSecond: Double, p50: Double, p99: Double)
     let evalsha1: (perSecond: Double, p50: Double, p99: Double)
     /// The completions suite, when it ran.

@@ -45,8 +45,10 @@ func fmt(_ x: Double, _ digits: Int = 1) -> String {
     return digits == 0 ? String(Int(r)) : String(r)
 }
 
-/// CheckLimit on one store at one level of calls in flight.
-struct LimitRow {
+/// One RPC (CheckLimit, TrackUsage) on one store at one level of calls in flight.
+struct StoreRow {
+    /// `checklimit` or `trackusage`, for the progress line.
+    let rpc: String
     let store: String
     let inFlight: Int
     let stats: Stats
@@ -56,7 +58,7 @@ struct LimitRow {
     var echoRatio: Double { (echo?.perSecond ?? 0) > 0 ? stats.perSecond / echo!.perSecond : 0 }
 
     var line: String {
-        "checklimit store=\(store) in-flight=\(inFlight) \(Int(stats.perSecond))/s p50=\(fmt(stats.p50))us "
-            + "p99=\(fmt(stats.p99))us echo-ratio=\(fmt(echoRatio, 2))"
+        "\(rpc) store=\(store) in-flight=\(inFlight) \(Int(stats.perSecond))/s p50=\(fmt(stats.p50))us "
+            + "p99=\(fmt(stats.p99))us echo=\(Int(echo?.perSecond ?? 0))/s echo-ratio=\(fmt(echoRatio, 2))"
     }
 }

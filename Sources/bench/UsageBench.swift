@@ -35,7 +35,7 @@ struct UsageBench {
         try await echoUnix.close()
         try await echoTCP.close()
 
-        var rows: [UsageRow] = []
+        var rows: [StoreRow] = []
         var checks: [UsageCheck] = []
         for store in ["memory", "redis"] {
             let environment = store == "redis" ? ["REDIS_URL": redis.url] : [:]
@@ -53,7 +53,7 @@ struct UsageBench {
                     target: .unix(server.socket), dialect: TrackUsageDialect(token: AigwProcess.token, run: "m\(store)\(n)"),
                     inFlight: n, duration: duration)
                 calls += latencies.count
-                let row = UsageRow(store: store, inFlight: n, stats: Stats(latencies, duration), echo: echo[n])
+                let row = StoreRow(rpc: "trackusage", store: store, inFlight: n, stats: Stats(latencies, duration), echo: echo[n])
                 print(row.line)
                 rows.append(row)
             }

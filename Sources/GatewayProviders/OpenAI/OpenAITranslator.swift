@@ -59,7 +59,8 @@ public struct OpenAITranslator: ProviderTranslator {
         }
         w.endArray()
         if let maxTokens = request.maxTokens {
-            w.key("max_tokens")
+            // The reasoning models refuse max_tokens; other OpenAI-compatible servers may not know its successor.
+            w.key(Self.isReasoningModel(model) ? "max_completion_tokens" : "max_tokens")
             w.int(maxTokens)
         }
         w.samplingFields(of: request, stopKey: "stop")
@@ -135,6 +136,13 @@ public struct OpenAITranslator: ProviderTranslator {
 
     public func makeStreamDecoder(model: String) -> OpenAIStreamDecoder {
         OpenAIStreamDecoder(model: model)
+    }
+
+    /// OpenAI's o-series (o1, o3, o4-mini ...), which count hidden reasoning tokens against
+    /// `max_completion_tokens` and reject `max_tokens`.
+    static func isReasoningModel(_ model: String) -> Bool {
+        guard let first = model.first, first == "o", let second = model.dropFirst().first else { return false }
+        return second.isNumber
     }
 
     private func writeMessage(_ w: inout JSONWriter, role: String, content: String, name: String?) {

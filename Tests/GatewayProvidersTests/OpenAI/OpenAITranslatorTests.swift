@@ -7,6 +7,23 @@ struct OpenAITranslatorTests {
     let translator = OpenAITranslator(apiKey: "sk-test", organization: "org-42", project: "proj_7")
     typealias Support = TranslatorTestSupport
 
+    @Test func reasoningModelsGetMaxCompletionTokens() throws {
+        for model in ["o1", "o1-mini", "o3-mini-2025-01-31", "o4-mini"] {
+            let encoded = try translator.encode(
+                CompletionRequest(model: model, messages: [ChatMessage(role: .user, content: "Hi")], maxTokens: 64),
+                model: model, stream: false)
+            let body = try Support.json(encoded.body)
+            #expect(body["max_completion_tokens"] as? Int == 64, "\(model)")
+            #expect(body["max_tokens"] == nil, "\(model)")
+        }
+        for model in ["gpt-4o", "omni-custom", "o"] {
+            let body = try Support.json(try translator.encode(
+                CompletionRequest(model: model, messages: [ChatMessage(role: .user, content: "Hi")], maxTokens: 64),
+                model: model, stream: false).body)
+            #expect(body["max_tokens"] as? Int == 64, "\(model)")
+        }
+    }
+
     @Test func encodesEveryFieldInOpenAIsShape() throws {
         let request = CompletionRequest(
             model: "gpt-4o", systemPrompt: "You are terse.",

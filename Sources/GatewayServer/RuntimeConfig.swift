@@ -76,20 +76,28 @@ final class RuntimeConfig: Sendable {
                 changes[key] = value
             }
         }
-        var proposed = try await store.load()
-        if let expectedRevision, expectedRevision != proposed.revision {
-            throw Self.revisionMismatch(expected: expectedRevision, current: proposed.revision)
+        // Validated against the stored changes it joins; without `expectedRevision`, a change stored by another
+        // instance in between is merged in by validating again (a few times at most).
+        var stored: ConfigOverlay?
+        for _ in 0..<3 where stored == nil {
+            var proposed = try await store.load()
+            if let expectedRevision, expectedRevision != proposed.revision {
+                throw Self.revisionMismatch(expected: expectedRevision, current: proposed.revision)
+            }
+            for (key, value) in changes { proposed.values[key] = value }
+            let table = try prices(for: proposed)
+            if dryRun {
+                var config = base
+                config.prices = table
+                return (ConfigLoader.render(config), proposed.revision)
+            }
+            stored = try await store.update(changes, expectedRevision: expectedRevision ?? proposed.revision)
+            if stored == nil, let expectedRevision {
+                throw Self.revisionMismatch(expected: expectedRevision, current: nil)
+            }
         }
-        for (key, value) in changes { proposed.values[key] = value }
-        let table = try prices(for: proposed)
-        if dryRun {
-            var config = base
-            config.prices = table
-            return (ConfigLoader.render(config), proposed.revision)
-        }
-        guard let stored = try await store.update(changes, expectedRevision: expectedRevision ?? proposed.revision)
-        else {
-            throw Self.revisionMismatch(expected: expectedRevision ?? proposed.revision, current: nil)
+        guard let stored else {
+            throw GatewayError(.unavailable, "the configuration kept changing meanwhile; retry", reason: "config_busy")
         }
         apply(stored)
         logger.notice("configuration changed at run time", metadata: [

@@ -18,30 +18,12 @@ struct Budgets: AsyncParsableCommand {
             let used = b.limitNanoUsd > 0 ? "\(Int128(b.spentNanoUsd) * 100 / Int128(b.limitNanoUsd))%" : "-"
             return [
                 b.id, b.name, b.userId.isEmpty ? "org:\(b.orgId)" : "user:\(b.userId)",
-                "\(period(b.period)) \(b.periodStart)", dollars(b.limitNanoUsd), dollars(b.spentNanoUsd),
+                "\(b.period.cliName) \(b.periodStart)", dollars(b.limitNanoUsd), dollars(b.spentNanoUsd),
                 dollars(b.reservedNanoUsd), used, b.notifyAtPercent.map(String.init).joined(separator: ","),
                 b.hardLimit ? "yes" : "no", b.enabled ? "yes" : "no",
             ]
         }
         print(table.render())
-    }
-
-    static func period(_ p: Aigw_V1_Period) -> String {
-        switch p {
-        case .daily: "daily"
-        case .weekly: "weekly"
-        case .monthly: "monthly"
-        default: "?"
-        }
-    }
-
-    static func period(parsing text: String) throws -> Aigw_V1_Period {
-        switch text {
-        case "daily": .daily
-        case "weekly": .weekly
-        case "monthly": .monthly
-        default: throw ValidationError("--period must be daily, weekly or monthly")
-        }
     }
 
     static func nanos(parsing text: String) throws -> Int64 {
@@ -109,7 +91,7 @@ struct BudgetCreate: AsyncParsableCommand {
         budget.userId = user ?? ""
         budget.orgId = org ?? ""
         budget.limitNanoUsd = try Budgets.nanos(parsing: limit)
-        budget.period = try Budgets.period(parsing: period)
+        budget.period = try Aigw_V1_Period(cli: period)
         budget.notifyAtPercent = try Budgets.percents(parsing: notifyAt)
         budget.hardLimit = enforce
         budget.enabled = !disabled
@@ -145,7 +127,7 @@ struct BudgetUpdate: AsyncParsableCommand {
             }
             if let name { budget.name = name }
             if let limit { budget.limitNanoUsd = try Budgets.nanos(parsing: limit) }
-            if let period { budget.period = try Budgets.period(parsing: period) }
+            if let period { budget.period = try Aigw_V1_Period(cli: period) }
             if let notifyAt { budget.notifyAtPercent = try Budgets.percents(parsing: notifyAt) }
             if let enforce { budget.hardLimit = enforce }
             if let enabled { budget.enabled = enabled }

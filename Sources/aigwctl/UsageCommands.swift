@@ -28,12 +28,7 @@ struct Usage: AsyncParsableCommand {
 
     func run() async throws {
         var request = Aigw_V1_GetUsageRequest()
-        switch period {
-        case "daily": request.period = .daily
-        case "weekly": request.period = .weekly
-        case "monthly": request.period = .monthly
-        default: throw ValidationError("--period must be daily, weekly or monthly")
-        }
+        request.period = try Aigw_V1_Period(cli: period)
         request.date = date ?? ""
         request.userId = user ?? ""
         request.orgId = org ?? ""

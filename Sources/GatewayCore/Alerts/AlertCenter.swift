@@ -1,14 +1,13 @@
 /// Where every alert goes once raised: the store Admin lists, the log (through `onRaised`), and each notifier.
 ///
-/// Notifiers run in their own task so a slow webhook never delays the request whose usage crossed a threshold.
-/// `deliveries` tracks those tasks so shutdown and tests can wait for them.
+/// Notifiers run in their own task so a slow webhook never delays the request whose usage crossed a threshold;
+/// deliveries still running when the process exits are lost (the alert stays in the store).
 public final class AlertCenter: Sendable {
     private let store: any AlertStore
     private let notifiers: [any AlertNotifier]
     private let clock: any GatewayClock
     private let onRaised: @Sendable (Alert) -> Void
     private let onStoreError: @Sendable (Alert, any Error) -> Void
-    private let pending = PendingTasks()
 
     public init(
         store: any AlertStore, notifiers: [any AlertNotifier] = [], clock: any GatewayClock,
@@ -24,6 +23,7 @@ public final class AlertCenter: Sendable {
 
     /// Stamps, stores, logs and sends `alert`. A store failure is reported, never thrown: the alert still goes to
     /// the log and the notifiers.
+    @discardableResult
     public func raise(
         kind: String, severity: Alert.Severity, subject: String, message: String, details: [String: String] = [:]
     ) async -> Alert {
@@ -37,17 +37,12 @@ public final class AlertCenter: Sendable {
         }
         onRaised(alert)
         for notifier in notifiers {
-            pending.run { await notifier.deliver(alert) }
+            Task { await notifier.deliver(alert) }
         }
         return alert
     }
 
     public func recent(limit: Int, sinceMillis: Int64) async throws -> [Alert] {
         try await store.recent(limit: limit, sinceMillis: sinceMillis)
-    }
-
-    /// Waits until every delivery started so far has finished (shutdown, tests).
-    public func waitForDeliveries() async {
-        await pending.waitForAll()
     }
 }

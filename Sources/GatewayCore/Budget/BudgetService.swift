@@ -200,7 +200,7 @@ public final class BudgetService: Sendable {
 
     private func raise(_ budget: Budget, window: PeriodWindow, percent: UInt32, spentNanos: Int64) async {
         let severity: Alert.Severity = percent >= 100 ? .critical : percent >= 90 ? .warning : .info
-        _ = await alerts.raise(
+        await alerts.raise(
             kind: "budget_threshold", severity: severity, subject: budget.subject.key,
             message: "budget '\(budget.name)' for \(budget.subject) reached \(percent)% of "
                 + "\(Money.dollars(budget.limitNanos)) this \(budget.period.noun) (\(window)): "

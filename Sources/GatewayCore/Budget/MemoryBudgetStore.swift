@@ -98,7 +98,8 @@ public final class MemoryBudgetStore: BudgetStore {
     }
 
     private func spent(_ budget: Budget, _ window: PeriodWindow) -> Int64 {
-        usage.costNanos(budget.subject.scope, on: window.days(through: window.end))
+        // Through today, as the Redis store reads it: usage reported for a later day counts on that day.
+        usage.costNanos(budget.subject.scope, on: window.days(through: UTCDate(unixMillis: clock.unixMillis())))
     }
 
     /// The live reservations' sum, dropping expired ones.

@@ -4,7 +4,9 @@
 /// passing), a check whose limits all fail open is allowed without counting and marked `degraded`, and `onFailOpen`
 /// is told; if any of its limits fails closed, the check throws that error (UNAVAILABLE on the wire).
 public struct RateLimiter: Sendable {
-    public let policy: RateLimitPolicy
+    /// The limits in force; an admin can replace them at run time (Admin.UpdateConfig `limits.*`).
+    public let livePolicy: LiveSetting<RateLimitPolicy>
+    public var policy: RateLimitPolicy { livePolicy.current }
     public let store: any RateLimitStore
     /// `store` when it is synchronous, found once here rather than by a dynamic cast per check.
     private let synchronousStore: (any SynchronousRateLimitStore)?
@@ -16,7 +18,14 @@ public struct RateLimiter: Sendable {
         policy: RateLimitPolicy, store: any RateLimitStore,
         onFailOpen: @escaping @Sendable (GatewayError) -> Void = { _ in }
     ) {
-        self.policy = policy
+        self.init(livePolicy: LiveSetting(policy), store: store, onFailOpen: onFailOpen)
+    }
+
+    public init(
+        livePolicy: LiveSetting<RateLimitPolicy>, store: any RateLimitStore,
+        onFailOpen: @escaping @Sendable (GatewayError) -> Void = { _ in }
+    ) {
+        self.livePolicy = livePolicy
         self.store = store
         synchronousStore = store as? any SynchronousRateLimitStore
         callbackStore = store as? any CallbackRateLimitStore

@@ -19,12 +19,16 @@ final class AdminService: Sendable {
     private let redis: RedisClient?
     private let usageBuffer: BufferedUsageStore?
     private let unpriced: UnpricedModels?
+    /// Which providers are switched on now (an admin can change it at run time).
+    private let routing: LiveSetting<CompletionRouting>
 
     init(
         config: ServerConfig, stats: ServerStats, clock: any GatewayClock, redis: RedisClient?,
-        usageBuffer: BufferedUsageStore? = nil, unpriced: UnpricedModels? = nil
+        usageBuffer: BufferedUsageStore? = nil, unpriced: UnpricedModels? = nil,
+        routing: LiveSetting<CompletionRouting>? = nil
     ) {
         self.config = config
+        self.routing = routing ?? LiveSetting(config.routing)
         self.unpriced = unpriced
         self.redis = redis
         self.usageBuffer = usageBuffer
@@ -112,7 +116,8 @@ final class AdminService: Sendable {
         info.providers = [(Aigw_V1_Provider.openai, config.openAI), (.anthropic, config.anthropic)].map { kind, p in
             var provider = Aigw_V1_ProviderInfo()
             provider.provider = kind
-            provider.enabled = p.isEnabled
+            let kind: ProviderKind = kind == .openai ? .openai : .anthropic
+            provider.enabled = !(p.apiKey?.isEmpty ?? true) && routing.current.enabledProviders?.contains(kind) != false
             provider.baseUrl = p.baseURL
             return provider
         }

@@ -156,6 +156,10 @@ public enum ConfigLoader {
             help: "largest backoff ceiling, 0 to 300000", secret: false,
             apply: { c, v in c.upstream.retry.maxDelayMillis = Int64(try int(v, 0...300_000)) },
             read: { String($0.upstream.retry.maxDelayMillis) }),
+        Key(path: "models.default", env: ["AIGW_DEFAULT_MODEL"],
+            help: "model for a request that names none; empty makes the model required", secret: false,
+            apply: { c, v in c.models.defaultModel = v.isEmpty ? nil : try ModelConfig.name(v) },
+            read: { $0.models.defaultModel ?? "" }),
         Key(path: "budgets.output_estimate_tokens", env: ["AIGW_BUDGET_OUTPUT_ESTIMATE_TOKENS"],
             help: "output tokens an enforced budget reserves for a call without max_tokens, 1 to 1000000",
             secret: false, apply: { c, v in c.budgets.outputEstimateTokens = try int(v, 1...1_000_000) },
@@ -243,6 +247,8 @@ public enum ConfigLoader {
             section = parts
             let shown = key.secret ? "<redacted>" : quote(value)
             lines.append(String(repeating: "  ", count: parts.count) + "\(leaf): \(shown)")
+            // The chains are keyed by model, not a fixed key: they follow `models.default` in the same section.
+            if key.path == "models.default" { lines += ModelConfig.render(config.catalog) }
         }
         return lines.joined(separator: "\n") + "\n" + PriceConfig.render(config.prices)
     }
@@ -250,6 +256,14 @@ public enum ConfigLoader {
     static func apply(_ path: String, _ value: String, to config: inout ServerConfig, source: String)
         throws(ConfigError)
     {
+        if path.hasPrefix(ModelConfig.fallbackPrefix) {
+            do {
+                try ModelConfig.apply(key: path, value: value, to: &config)
+            } catch {
+                throw ConfigError(key: path, message: error.message, source: source)
+            }
+            return
+        }
         if path.hasPrefix(PriceConfig.prefix) {
             do {
                 try PriceConfig.apply(key: path, value: value, to: &config.priceOverrides)

@@ -55,8 +55,10 @@ public final class GatewayServer: Service {
         }
         usageFlusher = usageBuffer.map { UsageBufferFlusher(buffer: $0, logger: logger) }
         let unpriced = UnpricedModels()
+        let routing = LiveSetting(config.routing)
         admin = AdminService(
-            config: config, stats: stats, clock: clock, redis: redis, usageBuffer: usageBuffer, unpriced: unpriced)
+            config: config, stats: stats, clock: clock, redis: redis, usageBuffer: usageBuffer, unpriced: unpriced,
+            routing: routing)
 
         var contract = Aigw_V1_Gateway.allMethods + Aigw_V1_Admin.allMethods
         if config.debugMethods { contract += Aigw_V1_Debug.allMethods }
@@ -64,15 +66,11 @@ public final class GatewayServer: Service {
         var router = MethodRouter(contract: contract, authorize: authorizer.authorize)
         admin.register(into: &router)
         let failOpen = self.failOpen
-        let limiter = RateLimiter(policy: config.rateLimits, store: limitStore) { failOpen.record($0) }
+        let limitPolicy = LiveSetting(config.rateLimits)
+        let limiter = RateLimiter(livePolicy: limitPolicy, store: limitStore) { failOpen.record($0) }
         LimitService(limiter: limiter).register(into: &router)
         let prices = PriceBook(config.prices)
         self.prices = prices
-        let runtime = RuntimeConfig(
-            base: config, store: redis.map { RedisConfigStore(client: $0) } ?? MemoryConfigStore(), prices: prices,
-            logger: logger)
-        self.runtime = runtime
-        ConfigHandlers(runtime: runtime).register(into: &router)
         let usageStore: any UsageStore
         let budgetStore: any BudgetStore
         if let redis, let usageBuffer {
@@ -85,11 +83,9 @@ public final class GatewayServer: Service {
         }
         http = try CurlHTTPClient()
         let alerts = Self.alertCenter(config, redis: redis, http: http, clock: clock, logger: logger)
-        var budgetSettings = BudgetService.Settings()
-        budgetSettings.outputEstimateTokens = UInt64(config.budgets.outputEstimateTokens)
-        budgetSettings.reservationLeaseMillis = Int64(config.budgets.reservationLeaseMillis)
+        let budgetSettings = BudgetService.Settings(config.budgets)
         let budgets = BudgetService(
-            store: budgetStore, prices: prices, alerts: alerts, clock: clock, settings: budgetSettings
+            store: budgetStore, prices: prices, routing: routing, alerts: alerts, clock: clock, settings: budgetSettings
         ) { [logger] message, error in
             logger.warning("\(message)", metadata: ["error": "\(error)"])
         }
@@ -106,9 +102,20 @@ public final class GatewayServer: Service {
             .register(into: &router)
         BudgetHandlers(budgets: budgets, alerts: alerts, clock: clock).register(into: &router)
         let completions = CompletionService(
-            providers: UpstreamProviders.make(config, client: http), retryPolicy: config.upstream.retry,
-            limiter: limiter, clock: clock)
+            providers: UpstreamProviders.make(config, client: http), routing: routing, limiter: limiter, clock: clock)
         CompletionHandlers(service: completions, tracker: tracker, budgets: budgets).register(into: &router)
+        // Each part that can change at run time takes the new effective configuration when a change applies.
+        let runtime = RuntimeConfig(
+            base: config, store: redis.map { RedisConfigStore(client: $0) } ?? MemoryConfigStore(), clock: clock,
+            logger: logger,
+            observers: [
+                { prices.replace(with: $0.prices) },
+                { limitPolicy.replace(with: $0.rateLimits) },
+                { routing.replace(with: $0.routing) },
+                { budgets.liveSettings.replace(with: BudgetService.Settings($0.budgets)) },
+            ])
+        self.runtime = runtime
+        ConfigHandlers(runtime: runtime).register(into: &router)
         if config.debugMethods { DebugService.register(into: &router) }
         self.router = router
     }
@@ -284,5 +291,13 @@ public final class GatewayServer: Service {
             throw GatewayError(.invalidArgument, "'\(s)' has no host", reason: "invalid_address")
         }
         return (host, port)
+    }
+}
+
+extension BudgetService.Settings {
+    init(_ config: ServerConfig.Budgets) {
+        self.init()
+        outputEstimateTokens = UInt64(config.outputEstimateTokens)
+        reservationLeaseMillis = Int64(config.reservationLeaseMillis)
     }
 }

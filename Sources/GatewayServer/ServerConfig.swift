@@ -79,6 +79,14 @@ public struct ServerConfig: Sendable {
         public var webhookTimeoutMillis = 10_000
     }
 
+    /// Which model serves a request that names none, and where a failing model falls back to.
+    public struct Models: Sendable {
+        /// nil: a request must name its model.
+        public var defaultModel: String?
+        /// Model → chain, replacing the catalog's chain for that model (`models.fallback.<model>`).
+        public var fallbacks: [String: [String]] = [:]
+    }
+
     /// Usage accounting.
     public struct Usage: Sendable {
         /// With Redis, how many usage records are kept in memory while Redis is unreachable (see
@@ -97,6 +105,7 @@ public struct ServerConfig: Sendable {
     public var openAI = Provider(baseURL: "https://api.openai.com/v1")
     public var anthropic = Provider(baseURL: "https://api.anthropic.com/v1", apiVersion: "2023-06-01")
     public var upstream = Upstream()
+    public var models = Models()
     public var budgets = Budgets()
     public var alerts = Alerts()
     public var usage = Usage()
@@ -111,6 +120,22 @@ public struct ServerConfig: Sendable {
     public var debugMethods = false
 
     public init() {}
+
+    /// The catalog with the configured fallback chains in place of the product defaults.
+    public var catalog: ModelCatalog {
+        var catalog = ModelCatalog.productDefaults
+        for (model, chain) in models.fallbacks { catalog.fallbacks[catalog.resolve(model)] = chain }
+        return catalog
+    }
+
+    /// What Complete and Stream route by: catalog, retry policy, switched-on providers, default model.
+    public var routing: CompletionRouting {
+        var enabled: Set<ProviderKind> = []
+        if openAI.enabled { enabled.insert(.openai) }
+        if anthropic.enabled { enabled.insert(.anthropic) }
+        return CompletionRouting(
+            catalog: catalog, retryPolicy: upstream.retry, enabledProviders: enabled, defaultModel: models.defaultModel)
+    }
 
     /// `$XDG_RUNTIME_DIR/aigw.sock`, or `/tmp/aigw.sock` without that variable: what server and CLI agree on.
     public static var defaultSocketPath: String {

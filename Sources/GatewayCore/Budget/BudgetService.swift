@@ -35,24 +35,29 @@ public final class BudgetService: Sendable {
 
     private let store: any BudgetStore
     private let prices: PriceBook
-    private let catalog: ModelCatalog
+    /// The catalog whose fallback chains the estimate prices; shared with Complete so a run-time change to the
+    /// chains changes both.
+    private let routing: LiveSetting<CompletionRouting>
     private let alerts: AlertCenter
     private let clock: any GatewayClock
-    private let settings: Settings
+    /// Replaceable at run time (Admin.UpdateConfig `budgets.*`).
+    public let liveSettings: LiveSetting<Settings>
+    private var settings: Settings { liveSettings.current }
     private let onStoreError: @Sendable (String, any Error) -> Void
     private let cache = Mutex<(budgets: [Budget], loadedAtNanos: UInt64?)>(([], nil))
 
     public init(
-        store: any BudgetStore, prices: PriceBook, catalog: ModelCatalog = .productDefaults, alerts: AlertCenter,
+        store: any BudgetStore, prices: PriceBook, catalog: ModelCatalog = .productDefaults,
+        routing: LiveSetting<CompletionRouting>? = nil, alerts: AlertCenter,
         clock: any GatewayClock, settings: Settings = Settings(),
         onStoreError: @escaping @Sendable (String, any Error) -> Void = { _, _ in }
     ) {
         self.store = store
         self.prices = prices
-        self.catalog = catalog
+        self.routing = routing ?? LiveSetting(CompletionRouting(catalog: catalog))
         self.alerts = alerts
         self.clock = clock
-        self.settings = settings
+        liveSettings = LiveSetting(settings)
         self.onStoreError = onStoreError
     }
 
@@ -168,8 +173,12 @@ public final class BudgetService: Sendable {
         let promptBytes = request.messages.reduce(request.systemPrompt?.utf8.count ?? 0) { $0 + $1.content.utf8.count }
         let output = request.maxTokens.map { UInt64(max($0, 0)) } ?? settings.outputEstimateTokens
         let usage = TokenUsage(input: UInt64(promptBytes), output: output)
-        let models = CompletionPlanner(request: request, catalog: catalog, retryPolicy: RetryPolicy()) { _ in true }
-            .candidates.map(\.model)
+        let routing = routing.current
+        var request = request
+        if request.model.isEmpty, let model = routing.defaultModel { request.model = model }
+        let models = CompletionPlanner(request: request, catalog: routing.catalog, retryPolicy: RetryPolicy()) { _ in
+            true
+        }.candidates.map(\.model)
         let table = prices.current
         return models.compactMap { table.cost(model: $0, usage: usage) }.max() ?? 0
     }

@@ -15,8 +15,10 @@ public struct CompletionService: Sendable {
         case delta(String)
     }
 
-    public let catalog: ModelCatalog
-    public let retryPolicy: RetryPolicy
+    /// Catalog, retry policy, switched-on providers and default model; replaceable at run time.
+    public let routing: LiveSetting<CompletionRouting>
+    public var catalog: ModelCatalog { routing.current.catalog }
+    public var retryPolicy: RetryPolicy { routing.current.retryPolicy }
     private let providers: [ProviderKind: any CompletionProvider]
     private let limiter: RateLimiter?
     private let clock: any GatewayClock
@@ -25,27 +27,34 @@ public struct CompletionService: Sendable {
 
     public init(
         providers: [any CompletionProvider], catalog: ModelCatalog = .productDefaults,
-        retryPolicy: RetryPolicy = RetryPolicy(), limiter: RateLimiter?, clock: any GatewayClock,
+        retryPolicy: RetryPolicy = RetryPolicy(), routing: LiveSetting<CompletionRouting>? = nil,
+        limiter: RateLimiter?, clock: any GatewayClock,
         sleep: @escaping Sleeper = { try await Task.sleep(for: .milliseconds($0)) },
         unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         var byKind: [ProviderKind: any CompletionProvider] = [:]
         for p in providers { byKind[p.kind] = p }
         self.providers = byKind
-        self.catalog = catalog
-        self.retryPolicy = retryPolicy
+        self.routing = routing ?? LiveSetting(CompletionRouting(catalog: catalog, retryPolicy: retryPolicy))
         self.limiter = limiter
         self.clock = clock
         self.sleep = sleep
         self.unitRandom = unitRandom
     }
 
-    public var availableProviders: Set<ProviderKind> { Set(providers.keys) }
+    /// The providers a plan may call now: built and switched on.
+    public var availableProviders: Set<ProviderKind> { available(routing.current) }
+
+    private func available(_ routing: CompletionRouting) -> Set<ProviderKind> {
+        let built = Set(providers.keys)
+        return routing.enabledProviders.map { built.intersection($0) } ?? built
+    }
 
     public func complete(_ request: CompletionRequest) async throws(CompletionFailure) -> CompletionOutcome {
         let started = clock.monotonicNanos()
-        try await admit(request)
-        var run = Run(service: self, request: request)
+        let routing = routing.current
+        let request = try await admit(request, routing)
+        var run = Run(service: self, request: request, routing: routing)
         while let candidate = try await run.nextCandidate() {
             let attemptStart = clock.monotonicNanos()
             do {
@@ -69,8 +78,9 @@ public struct CompletionService: Sendable {
         _ request: CompletionRequest, emit: @Sendable (StreamOutput) async throws -> Void
     ) async throws(CompletionFailure) -> CompletionOutcome {
         let started = clock.monotonicNanos()
-        try await admit(request)
-        var run = Run(service: self, request: request)
+        let routing = routing.current
+        let request = try await admit(request, routing)
+        var run = Run(service: self, request: request, routing: routing)
         while let candidate = try await run.nextCandidate() {
             let attemptStart = clock.monotonicNanos()
             var deltas: UInt64 = 0
@@ -140,8 +150,13 @@ public struct CompletionService: Sendable {
         }
     }
 
-    /// Validation and the rate-limit check, before any upstream call.
-    private func admit(_ request: CompletionRequest) async throws(CompletionFailure) {
+    /// Validation and the rate-limit check, before any upstream call; returns the request with the default model
+    /// filled in when it named none.
+    private func admit(_ request: CompletionRequest, _ routing: CompletionRouting) async throws(CompletionFailure)
+        -> CompletionRequest
+    {
+        var request = request
+        if request.model.isEmpty, let model = routing.defaultModel { request.model = model }
         if request.model.isEmpty {
             throw CompletionFailure(GatewayError(.invalidArgument, "model is required", reason: "missing_model"))
         }
@@ -149,7 +164,7 @@ public struct CompletionService: Sendable {
             throw CompletionFailure(
                 GatewayError(.invalidArgument, "at least one message is required", reason: "missing_messages"))
         }
-        guard let limiter else { return }
+        guard let limiter else { return request }
         do {
             let decision = try await limiter.check(
                 endpoint: request.endpoint, userID: request.userID, orgID: request.orgID, cost: 1, peek: false)
@@ -164,6 +179,7 @@ public struct CompletionService: Sendable {
         } catch {
             throw CompletionFailure(GatewayError(.internalError, "rate limit check failed", cause: error))
         }
+        return request
     }
 
     fileprivate func millis(since start: UInt64) -> UInt64 {
@@ -180,12 +196,12 @@ public struct CompletionService: Sendable {
         var usage = TokenUsage.zero
         let primary: CompletionPlanner.Candidate?
 
-        init(service: CompletionService, request: CompletionRequest) {
+        init(service: CompletionService, request: CompletionRequest, routing: CompletionRouting) {
             self.service = service
             self.request = request
-            let available = service.availableProviders
+            let available = service.available(routing)
             planner = CompletionPlanner(
-                request: request, catalog: service.catalog, retryPolicy: service.retryPolicy,
+                request: request, catalog: routing.catalog, retryPolicy: routing.retryPolicy,
                 isAvailable: { available.contains($0) })
             action = planner.start(for: request)
             primary = planner.candidates.first

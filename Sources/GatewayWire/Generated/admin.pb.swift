@@ -1249,6 +1249,7 @@ public struct Aigw_V1_UpdateConfigRequest: Sendable, Hashable {
     public var yamlPatch: String = ""
     public var expectedRevision: UInt64 = 0
     public var dryRun: Bool = false
+    public var changedBy: String = ""
 
     public init() {}
 }
@@ -1261,6 +1262,7 @@ extension Aigw_V1_UpdateConfigRequest: ProtoCMessage {
         self.yamlPatch = ProtoC.string(m.pointee.yaml_patch)
         self.expectedRevision = m.pointee.expected_revision
         self.dryRun = (m.pointee.dry_run != 0)
+        self.changedBy = ProtoC.string(m.pointee.changed_by)
     }
 
     public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__UpdateConfigRequest> {
@@ -1268,6 +1270,7 @@ extension Aigw_V1_UpdateConfigRequest: ProtoCMessage {
             m.pointee.yaml_patch = a.string(self.yamlPatch)
             m.pointee.expected_revision = self.expectedRevision
             m.pointee.dry_run = self.dryRun ? 1 : 0
+            m.pointee.changed_by = a.string(self.changedBy)
         }
     }
 
@@ -1293,6 +1296,7 @@ extension Aigw_V1_UpdateConfigRequest: Encodable {
         case yamlPatch = "yamlPatch"
         case expectedRevision = "expectedRevision"
         case dryRun = "dryRun"
+        case changedBy = "changedBy"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -1300,6 +1304,7 @@ extension Aigw_V1_UpdateConfigRequest: Encodable {
         try c.encode(self.yamlPatch, forKey: .yamlPatch)
         try c.encode(self.expectedRevision, forKey: .expectedRevision)
         try c.encode(self.dryRun, forKey: .dryRun)
+        try c.encode(self.changedBy, forKey: .changedBy)
     }
 }
 
@@ -1354,6 +1359,360 @@ extension Aigw_V1_UpdateConfigResponse: Encodable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(self.yaml, forKey: .yaml)
         try c.encode(self.revision, forKey: .revision)
+    }
+}
+
+/// `aigw.v1.GetConfigHistoryRequest`
+public struct Aigw_V1_GetConfigHistoryRequest: Sendable, Hashable {
+    public var limit: UInt32 = 0
+
+    public init() {}
+}
+
+extension Aigw_V1_GetConfigHistoryRequest: ProtoCMessage {
+    public typealias CType = Aigw__V1__GetConfigHistoryRequest
+
+    public init(c m: UnsafePointer<Aigw__V1__GetConfigHistoryRequest>) {
+        self.init()
+        self.limit = m.pointee.limit
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetConfigHistoryRequest> {
+        a.message(Aigw__V1__GetConfigHistoryRequest.self, aigw__v1__get_config_history_request__init) { m in
+            m.pointee.limit = self.limit
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetConfigHistoryRequest>? {
+        aigw__v1__get_config_history_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetConfigHistoryRequest>, _ a: CAllocator) {
+        aigw__v1__get_config_history_request__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__GetConfigHistoryRequest>) -> Int {
+        aigw__v1__get_config_history_request__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__GetConfigHistoryRequest>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__get_config_history_request__pack(m, out)
+    }
+}
+
+extension Aigw_V1_GetConfigHistoryRequest: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case limit = "limit"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.limit, forKey: .limit)
+    }
+}
+
+/// `aigw.v1.ConfigChangeEntry`
+public struct Aigw_V1_ConfigChangeEntry: Sendable, Hashable {
+    public var key: String = ""
+    public var oldValue: String = ""
+    public var hasOldValue: Bool = false
+    public var newValue: String = ""
+    public var hasNewValue: Bool = false
+
+    public init() {}
+}
+
+extension Aigw_V1_ConfigChangeEntry: ProtoCMessage {
+    public typealias CType = Aigw__V1__ConfigChangeEntry
+
+    public init(c m: UnsafePointer<Aigw__V1__ConfigChangeEntry>) {
+        self.init()
+        self.key = ProtoC.string(m.pointee.key)
+        self.oldValue = ProtoC.string(m.pointee.old_value)
+        self.hasOldValue = (m.pointee.has_old_value != 0)
+        self.newValue = ProtoC.string(m.pointee.new_value)
+        self.hasNewValue = (m.pointee.has_new_value != 0)
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ConfigChangeEntry> {
+        a.message(Aigw__V1__ConfigChangeEntry.self, aigw__v1__config_change_entry__init) { m in
+            m.pointee.key = a.string(self.key)
+            m.pointee.old_value = a.string(self.oldValue)
+            m.pointee.has_old_value = self.hasOldValue ? 1 : 0
+            m.pointee.new_value = a.string(self.newValue)
+            m.pointee.has_new_value = self.hasNewValue ? 1 : 0
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ConfigChangeEntry>? {
+        aigw__v1__config_change_entry__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ConfigChangeEntry>, _ a: CAllocator) {
+        aigw__v1__config_change_entry__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__ConfigChangeEntry>) -> Int {
+        aigw__v1__config_change_entry__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__ConfigChangeEntry>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__config_change_entry__pack(m, out)
+    }
+}
+
+extension Aigw_V1_ConfigChangeEntry: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case key = "key"
+        case oldValue = "oldValue"
+        case hasOldValue = "hasOldValue"
+        case newValue = "newValue"
+        case hasNewValue = "hasNewValue"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.key, forKey: .key)
+        try c.encode(self.oldValue, forKey: .oldValue)
+        try c.encode(self.hasOldValue, forKey: .hasOldValue)
+        try c.encode(self.newValue, forKey: .newValue)
+        try c.encode(self.hasNewValue, forKey: .hasNewValue)
+    }
+}
+
+/// `aigw.v1.ConfigChange`
+public struct Aigw_V1_ConfigChange: Sendable, Hashable {
+    public var revision: UInt64 = 0
+    public var changedBy: String = ""
+    public var changedAtUnixMs: Int64 = 0
+    public var entries: [Aigw_V1_ConfigChangeEntry] = []
+    public var rollbackOf: UInt64 = 0
+
+    public init() {}
+}
+
+extension Aigw_V1_ConfigChange: ProtoCMessage {
+    public typealias CType = Aigw__V1__ConfigChange
+
+    public init(c m: UnsafePointer<Aigw__V1__ConfigChange>) {
+        self.init()
+        self.revision = m.pointee.revision
+        self.changedBy = ProtoC.string(m.pointee.changed_by)
+        self.changedAtUnixMs = m.pointee.changed_at_unix_ms
+        self.entries = ProtoC.array(m.pointee.entries, m.pointee.n_entries) { Aigw_V1_ConfigChangeEntry(c: $0!) }
+        self.rollbackOf = m.pointee.rollback_of
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ConfigChange> {
+        a.message(Aigw__V1__ConfigChange.self, aigw__v1__config_change__init) { m in
+            m.pointee.revision = self.revision
+            m.pointee.changed_by = a.string(self.changedBy)
+            m.pointee.changed_at_unix_ms = self.changedAtUnixMs
+            (m.pointee.n_entries, m.pointee.entries) = a.array(self.entries) { v in v.cMessage(a) }
+            m.pointee.rollback_of = self.rollbackOf
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ConfigChange>? {
+        aigw__v1__config_change__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ConfigChange>, _ a: CAllocator) {
+        aigw__v1__config_change__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__ConfigChange>) -> Int {
+        aigw__v1__config_change__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__ConfigChange>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__config_change__pack(m, out)
+    }
+}
+
+extension Aigw_V1_ConfigChange: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case revision = "revision"
+        case changedBy = "changedBy"
+        case changedAtUnixMs = "changedAtUnixMs"
+        case entries = "entries"
+        case rollbackOf = "rollbackOf"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.revision, forKey: .revision)
+        try c.encode(self.changedBy, forKey: .changedBy)
+        try c.encode(self.changedAtUnixMs, forKey: .changedAtUnixMs)
+        try c.encode(self.entries, forKey: .entries)
+        try c.encode(self.rollbackOf, forKey: .rollbackOf)
+    }
+}
+
+/// `aigw.v1.GetConfigHistoryResponse`
+public struct Aigw_V1_GetConfigHistoryResponse: Sendable, Hashable {
+    public var changes: [Aigw_V1_ConfigChange] = []
+
+    public init() {}
+}
+
+extension Aigw_V1_GetConfigHistoryResponse: ProtoCMessage {
+    public typealias CType = Aigw__V1__GetConfigHistoryResponse
+
+    public init(c m: UnsafePointer<Aigw__V1__GetConfigHistoryResponse>) {
+        self.init()
+        self.changes = ProtoC.array(m.pointee.changes, m.pointee.n_changes) { Aigw_V1_ConfigChange(c: $0!) }
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetConfigHistoryResponse> {
+        a.message(Aigw__V1__GetConfigHistoryResponse.self, aigw__v1__get_config_history_response__init) { m in
+            (m.pointee.n_changes, m.pointee.changes) = a.array(self.changes) { v in v.cMessage(a) }
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetConfigHistoryResponse>? {
+        aigw__v1__get_config_history_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetConfigHistoryResponse>, _ a: CAllocator) {
+        aigw__v1__get_config_history_response__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__GetConfigHistoryResponse>) -> Int {
+        aigw__v1__get_config_history_response__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__GetConfigHistoryResponse>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__get_config_history_response__pack(m, out)
+    }
+}
+
+extension Aigw_V1_GetConfigHistoryResponse: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case changes = "changes"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.changes, forKey: .changes)
+    }
+}
+
+/// `aigw.v1.RollbackConfigRequest`
+public struct Aigw_V1_RollbackConfigRequest: Sendable, Hashable {
+    public var expectedRevision: UInt64 = 0
+    public var dryRun: Bool = false
+    public var changedBy: String = ""
+
+    public init() {}
+}
+
+extension Aigw_V1_RollbackConfigRequest: ProtoCMessage {
+    public typealias CType = Aigw__V1__RollbackConfigRequest
+
+    public init(c m: UnsafePointer<Aigw__V1__RollbackConfigRequest>) {
+        self.init()
+        self.expectedRevision = m.pointee.expected_revision
+        self.dryRun = (m.pointee.dry_run != 0)
+        self.changedBy = ProtoC.string(m.pointee.changed_by)
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__RollbackConfigRequest> {
+        a.message(Aigw__V1__RollbackConfigRequest.self, aigw__v1__rollback_config_request__init) { m in
+            m.pointee.expected_revision = self.expectedRevision
+            m.pointee.dry_run = self.dryRun ? 1 : 0
+            m.pointee.changed_by = a.string(self.changedBy)
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__RollbackConfigRequest>? {
+        aigw__v1__rollback_config_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__RollbackConfigRequest>, _ a: CAllocator) {
+        aigw__v1__rollback_config_request__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__RollbackConfigRequest>) -> Int {
+        aigw__v1__rollback_config_request__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__RollbackConfigRequest>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__rollback_config_request__pack(m, out)
+    }
+}
+
+extension Aigw_V1_RollbackConfigRequest: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case expectedRevision = "expectedRevision"
+        case dryRun = "dryRun"
+        case changedBy = "changedBy"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.expectedRevision, forKey: .expectedRevision)
+        try c.encode(self.dryRun, forKey: .dryRun)
+        try c.encode(self.changedBy, forKey: .changedBy)
+    }
+}
+
+/// `aigw.v1.RollbackConfigResponse`
+public struct Aigw_V1_RollbackConfigResponse: Sendable, Hashable {
+    public var yaml: String = ""
+    public var revision: UInt64 = 0
+    public var undone: Aigw_V1_ConfigChange? = nil
+
+    public init() {}
+}
+
+extension Aigw_V1_RollbackConfigResponse: ProtoCMessage {
+    public typealias CType = Aigw__V1__RollbackConfigResponse
+
+    public init(c m: UnsafePointer<Aigw__V1__RollbackConfigResponse>) {
+        self.init()
+        self.yaml = ProtoC.string(m.pointee.yaml)
+        self.revision = m.pointee.revision
+        self.undone = m.pointee.undone.map { Aigw_V1_ConfigChange(c: $0) }
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__RollbackConfigResponse> {
+        a.message(Aigw__V1__RollbackConfigResponse.self, aigw__v1__rollback_config_response__init) { m in
+            m.pointee.yaml = a.string(self.yaml)
+            m.pointee.revision = self.revision
+            m.pointee.undone = self.undone.map { v in v.cMessage(a) }
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__RollbackConfigResponse>? {
+        aigw__v1__rollback_config_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__RollbackConfigResponse>, _ a: CAllocator) {
+        aigw__v1__rollback_config_response__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__RollbackConfigResponse>) -> Int {
+        aigw__v1__rollback_config_response__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__RollbackConfigResponse>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__rollback_config_response__pack(m, out)
+    }
+}
+
+extension Aigw_V1_RollbackConfigResponse: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case yaml = "yaml"
+        case revision = "revision"
+        case undone = "undone"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.yaml, forKey: .yaml)
+        try c.encode(self.revision, forKey: .revision)
+        try c.encodeIfPresent(self.undone, forKey: .undone)
     }
 }
 
@@ -2777,6 +3136,8 @@ public enum Aigw_V1_Admin {
     public static let resetLimits = RPCMethod<Aigw_V1_ResetLimitsRequest, Aigw_V1_ResetLimitsResponse>(service: serviceName, name: "ResetLimits", kind: .unary)
     public static let getConfig = RPCMethod<Aigw_V1_GetConfigRequest, Aigw_V1_GetConfigResponse>(service: serviceName, name: "GetConfig", kind: .unary)
     public static let updateConfig = RPCMethod<Aigw_V1_UpdateConfigRequest, Aigw_V1_UpdateConfigResponse>(service: serviceName, name: "UpdateConfig", kind: .unary)
+    public static let getConfigHistory = RPCMethod<Aigw_V1_GetConfigHistoryRequest, Aigw_V1_GetConfigHistoryResponse>(service: serviceName, name: "GetConfigHistory", kind: .unary)
+    public static let rollbackConfig = RPCMethod<Aigw_V1_RollbackConfigRequest, Aigw_V1_RollbackConfigResponse>(service: serviceName, name: "RollbackConfig", kind: .unary)
     public static let createBudgetAlert = RPCMethod<Aigw_V1_CreateBudgetAlertRequest, Aigw_V1_BudgetAlert>(service: serviceName, name: "CreateBudgetAlert", kind: .unary)
     public static let listBudgetAlerts = RPCMethod<Aigw_V1_ListBudgetAlertsRequest, Aigw_V1_ListBudgetAlertsResponse>(service: serviceName, name: "ListBudgetAlerts", kind: .unary)
     public static let updateBudgetAlert = RPCMethod<Aigw_V1_UpdateBudgetAlertRequest, Aigw_V1_BudgetAlert>(service: serviceName, name: "UpdateBudgetAlert", kind: .unary)
@@ -2788,5 +3149,5 @@ public enum Aigw_V1_Admin {
     public static let getCacheStats = RPCMethod<Aigw_V1_GetCacheStatsRequest, Aigw_V1_GetCacheStatsResponse>(service: serviceName, name: "GetCacheStats", kind: .unary)
     public static let flushCache = RPCMethod<Aigw_V1_FlushCacheRequest, Aigw_V1_FlushCacheResponse>(service: serviceName, name: "FlushCache", kind: .unary)
     public static let listAlerts = RPCMethod<Aigw_V1_ListAlertsRequest, Aigw_V1_ListAlertsResponse>(service: serviceName, name: "ListAlerts", kind: .unary)
-    public static let allMethods: [RPCMethodDescriptor] = [health.descriptor, serverInfo.descriptor, getUsage.descriptor, getCosts.descriptor, getLimits.descriptor, resetLimits.descriptor, getConfig.descriptor, updateConfig.descriptor, createBudgetAlert.descriptor, listBudgetAlerts.descriptor, updateBudgetAlert.descriptor, deleteBudgetAlert.descriptor, getQueueStats.descriptor, listDeadLetters.descriptor, retryDeadLetters.descriptor, purgeDeadLetters.descriptor, getCacheStats.descriptor, flushCache.descriptor, listAlerts.descriptor]
+    public static let allMethods: [RPCMethodDescriptor] = [health.descriptor, serverInfo.descriptor, getUsage.descriptor, getCosts.descriptor, getLimits.descriptor, resetLimits.descriptor, getConfig.descriptor, updateConfig.descriptor, getConfigHistory.descriptor, rollbackConfig.descriptor, createBudgetAlert.descriptor, listBudgetAlerts.descriptor, updateBudgetAlert.descriptor, deleteBudgetAlert.descriptor, getQueueStats.descriptor, listDeadLetters.descriptor, retryDeadLetters.descriptor, purgeDeadLetters.descriptor, getCacheStats.descriptor, flushCache.descriptor, listAlerts.descriptor]
 }

@@ -952,6 +952,276 @@ void   aigw__v1__update_config_response__free_unpacked
   assert(message->base.descriptor == &aigw__v1__update_config_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   aigw__v1__get_config_history_request__init
+                     (Aigw__V1__GetConfigHistoryRequest         *message)
+{
+  static const Aigw__V1__GetConfigHistoryRequest init_value = AIGW__V1__GET_CONFIG_HISTORY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__get_config_history_request__get_packed_size
+                     (const Aigw__V1__GetConfigHistoryRequest *message)
+{
+  assert(message->base.descriptor == &aigw__v1__get_config_history_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__get_config_history_request__pack
+                     (const Aigw__V1__GetConfigHistoryRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__get_config_history_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__get_config_history_request__pack_to_buffer
+                     (const Aigw__V1__GetConfigHistoryRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__get_config_history_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__GetConfigHistoryRequest *
+       aigw__v1__get_config_history_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__GetConfigHistoryRequest *)
+     protobuf_c_message_unpack (&aigw__v1__get_config_history_request__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__get_config_history_request__free_unpacked
+                     (Aigw__V1__GetConfigHistoryRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__get_config_history_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   aigw__v1__config_change_entry__init
+                     (Aigw__V1__ConfigChangeEntry         *message)
+{
+  static const Aigw__V1__ConfigChangeEntry init_value = AIGW__V1__CONFIG_CHANGE_ENTRY__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__config_change_entry__get_packed_size
+                     (const Aigw__V1__ConfigChangeEntry *message)
+{
+  assert(message->base.descriptor == &aigw__v1__config_change_entry__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__config_change_entry__pack
+                     (const Aigw__V1__ConfigChangeEntry *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__config_change_entry__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__config_change_entry__pack_to_buffer
+                     (const Aigw__V1__ConfigChangeEntry *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__config_change_entry__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__ConfigChangeEntry *
+       aigw__v1__config_change_entry__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__ConfigChangeEntry *)
+     protobuf_c_message_unpack (&aigw__v1__config_change_entry__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__config_change_entry__free_unpacked
+                     (Aigw__V1__ConfigChangeEntry *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__config_change_entry__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   aigw__v1__config_change__init
+                     (Aigw__V1__ConfigChange         *message)
+{
+  static const Aigw__V1__ConfigChange init_value = AIGW__V1__CONFIG_CHANGE__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__config_change__get_packed_size
+                     (const Aigw__V1__ConfigChange *message)
+{
+  assert(message->base.descriptor == &aigw__v1__config_change__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__config_change__pack
+                     (const Aigw__V1__ConfigChange *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__config_change__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__config_change__pack_to_buffer
+                     (const Aigw__V1__ConfigChange *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__config_change__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__ConfigChange *
+       aigw__v1__config_change__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__ConfigChange *)
+     protobuf_c_message_unpack (&aigw__v1__config_change__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__config_change__free_unpacked
+                     (Aigw__V1__ConfigChange *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__config_change__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   aigw__v1__get_config_history_response__init
+                     (Aigw__V1__GetConfigHistoryResponse         *message)
+{
+  static const Aigw__V1__GetConfigHistoryResponse init_value = AIGW__V1__GET_CONFIG_HISTORY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__get_config_history_response__get_packed_size
+                     (const Aigw__V1__GetConfigHistoryResponse *message)
+{
+  assert(message->base.descriptor == &aigw__v1__get_config_history_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__get_config_history_response__pack
+                     (const Aigw__V1__GetConfigHistoryResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__get_config_history_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__get_config_history_response__pack_to_buffer
+                     (const Aigw__V1__GetConfigHistoryResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__get_config_history_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__GetConfigHistoryResponse *
+       aigw__v1__get_config_history_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__GetConfigHistoryResponse *)
+     protobuf_c_message_unpack (&aigw__v1__get_config_history_response__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__get_config_history_response__free_unpacked
+                     (Aigw__V1__GetConfigHistoryResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__get_config_history_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   aigw__v1__rollback_config_request__init
+                     (Aigw__V1__RollbackConfigRequest         *message)
+{
+  static const Aigw__V1__RollbackConfigRequest init_value = AIGW__V1__ROLLBACK_CONFIG_REQUEST__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__rollback_config_request__get_packed_size
+                     (const Aigw__V1__RollbackConfigRequest *message)
+{
+  assert(message->base.descriptor == &aigw__v1__rollback_config_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__rollback_config_request__pack
+                     (const Aigw__V1__RollbackConfigRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__rollback_config_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__rollback_config_request__pack_to_buffer
+                     (const Aigw__V1__RollbackConfigRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__rollback_config_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__RollbackConfigRequest *
+       aigw__v1__rollback_config_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__RollbackConfigRequest *)
+     protobuf_c_message_unpack (&aigw__v1__rollback_config_request__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__rollback_config_request__free_unpacked
+                     (Aigw__V1__RollbackConfigRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__rollback_config_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   aigw__v1__rollback_config_response__init
+                     (Aigw__V1__RollbackConfigResponse         *message)
+{
+  static const Aigw__V1__RollbackConfigResponse init_value = AIGW__V1__ROLLBACK_CONFIG_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__rollback_config_response__get_packed_size
+                     (const Aigw__V1__RollbackConfigResponse *message)
+{
+  assert(message->base.descriptor == &aigw__v1__rollback_config_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__rollback_config_response__pack
+                     (const Aigw__V1__RollbackConfigResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__rollback_config_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__rollback_config_response__pack_to_buffer
+                     (const Aigw__V1__RollbackConfigResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__rollback_config_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__RollbackConfigResponse *
+       aigw__v1__rollback_config_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__RollbackConfigResponse *)
+     protobuf_c_message_unpack (&aigw__v1__rollback_config_response__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__rollback_config_response__free_unpacked
+                     (Aigw__V1__RollbackConfigResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__rollback_config_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   aigw__v1__budget_alert__init
                      (Aigw__V1__BudgetAlert         *message)
 {
@@ -3324,7 +3594,7 @@ const ProtobufCMessageDescriptor aigw__v1__get_config_response__descriptor =
   (ProtobufCMessageInit) aigw__v1__get_config_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor aigw__v1__update_config_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor aigw__v1__update_config_request__field_descriptors[4] =
 {
   {
     "yaml_patch",
@@ -3362,8 +3632,21 @@ static const ProtobufCFieldDescriptor aigw__v1__update_config_request__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "changed_by",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__UpdateConfigRequest, changed_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned aigw__v1__update_config_request__field_indices_by_name[] = {
+  3,   /* field[3] = changed_by */
   2,   /* field[2] = dry_run */
   1,   /* field[1] = expected_revision */
   0,   /* field[0] = yaml_patch */
@@ -3371,7 +3654,7 @@ static const unsigned aigw__v1__update_config_request__field_indices_by_name[] =
 static const ProtobufCIntRange aigw__v1__update_config_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor aigw__v1__update_config_request__descriptor =
 {
@@ -3381,7 +3664,7 @@ const ProtobufCMessageDescriptor aigw__v1__update_config_request__descriptor =
   "Aigw__V1__UpdateConfigRequest",
   "aigw.v1",
   sizeof(Aigw__V1__UpdateConfigRequest),
-  3,
+  4,
   aigw__v1__update_config_request__field_descriptors,
   aigw__v1__update_config_request__field_indices_by_name,
   1,  aigw__v1__update_config_request__number_ranges,
@@ -3437,6 +3720,390 @@ const ProtobufCMessageDescriptor aigw__v1__update_config_response__descriptor =
   aigw__v1__update_config_response__field_indices_by_name,
   1,  aigw__v1__update_config_response__number_ranges,
   (ProtobufCMessageInit) aigw__v1__update_config_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor aigw__v1__get_config_history_request__field_descriptors[1] =
+{
+  {
+    "limit",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetConfigHistoryRequest, limit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__get_config_history_request__field_indices_by_name[] = {
+  0,   /* field[0] = limit */
+};
+static const ProtobufCIntRange aigw__v1__get_config_history_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor aigw__v1__get_config_history_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.GetConfigHistoryRequest",
+  "GetConfigHistoryRequest",
+  "Aigw__V1__GetConfigHistoryRequest",
+  "aigw.v1",
+  sizeof(Aigw__V1__GetConfigHistoryRequest),
+  1,
+  aigw__v1__get_config_history_request__field_descriptors,
+  aigw__v1__get_config_history_request__field_indices_by_name,
+  1,  aigw__v1__get_config_history_request__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__get_config_history_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor aigw__v1__config_change_entry__field_descriptors[5] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ConfigChangeEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "old_value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ConfigChangeEntry, old_value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "has_old_value",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ConfigChangeEntry, has_old_value),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "new_value",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ConfigChangeEntry, new_value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "has_new_value",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ConfigChangeEntry, has_new_value),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__config_change_entry__field_indices_by_name[] = {
+  4,   /* field[4] = has_new_value */
+  2,   /* field[2] = has_old_value */
+  0,   /* field[0] = key */
+  3,   /* field[3] = new_value */
+  1,   /* field[1] = old_value */
+};
+static const ProtobufCIntRange aigw__v1__config_change_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor aigw__v1__config_change_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.ConfigChangeEntry",
+  "ConfigChangeEntry",
+  "Aigw__V1__ConfigChangeEntry",
+  "aigw.v1",
+  sizeof(Aigw__V1__ConfigChangeEntry),
+  5,
+  aigw__v1__config_change_entry__field_descriptors,
+  aigw__v1__config_change_entry__field_indices_by_name,
+  1,  aigw__v1__config_change_entry__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__config_change_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor aigw__v1__config_change__field_descriptors[5] =
+{
+  {
+    "revision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ConfigChange, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "changed_by",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ConfigChange, changed_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "changed_at_unix_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ConfigChange, changed_at_unix_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "entries",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Aigw__V1__ConfigChange, n_entries),
+    offsetof(Aigw__V1__ConfigChange, entries),
+    &aigw__v1__config_change_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rollback_of",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ConfigChange, rollback_of),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__config_change__field_indices_by_name[] = {
+  2,   /* field[2] = changed_at_unix_ms */
+  1,   /* field[1] = changed_by */
+  3,   /* field[3] = entries */
+  0,   /* field[0] = revision */
+  4,   /* field[4] = rollback_of */
+};
+static const ProtobufCIntRange aigw__v1__config_change__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor aigw__v1__config_change__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.ConfigChange",
+  "ConfigChange",
+  "Aigw__V1__ConfigChange",
+  "aigw.v1",
+  sizeof(Aigw__V1__ConfigChange),
+  5,
+  aigw__v1__config_change__field_descriptors,
+  aigw__v1__config_change__field_indices_by_name,
+  1,  aigw__v1__config_change__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__config_change__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor aigw__v1__get_config_history_response__field_descriptors[1] =
+{
+  {
+    "changes",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Aigw__V1__GetConfigHistoryResponse, n_changes),
+    offsetof(Aigw__V1__GetConfigHistoryResponse, changes),
+    &aigw__v1__config_change__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__get_config_history_response__field_indices_by_name[] = {
+  0,   /* field[0] = changes */
+};
+static const ProtobufCIntRange aigw__v1__get_config_history_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor aigw__v1__get_config_history_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.GetConfigHistoryResponse",
+  "GetConfigHistoryResponse",
+  "Aigw__V1__GetConfigHistoryResponse",
+  "aigw.v1",
+  sizeof(Aigw__V1__GetConfigHistoryResponse),
+  1,
+  aigw__v1__get_config_history_response__field_descriptors,
+  aigw__v1__get_config_history_response__field_indices_by_name,
+  1,  aigw__v1__get_config_history_response__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__get_config_history_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor aigw__v1__rollback_config_request__field_descriptors[3] =
+{
+  {
+    "expected_revision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__RollbackConfigRequest, expected_revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dry_run",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__RollbackConfigRequest, dry_run),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "changed_by",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__RollbackConfigRequest, changed_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__rollback_config_request__field_indices_by_name[] = {
+  2,   /* field[2] = changed_by */
+  1,   /* field[1] = dry_run */
+  0,   /* field[0] = expected_revision */
+};
+static const ProtobufCIntRange aigw__v1__rollback_config_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor aigw__v1__rollback_config_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.RollbackConfigRequest",
+  "RollbackConfigRequest",
+  "Aigw__V1__RollbackConfigRequest",
+  "aigw.v1",
+  sizeof(Aigw__V1__RollbackConfigRequest),
+  3,
+  aigw__v1__rollback_config_request__field_descriptors,
+  aigw__v1__rollback_config_request__field_indices_by_name,
+  1,  aigw__v1__rollback_config_request__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__rollback_config_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor aigw__v1__rollback_config_response__field_descriptors[3] =
+{
+  {
+    "yaml",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__RollbackConfigResponse, yaml),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revision",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__RollbackConfigResponse, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "undone",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__RollbackConfigResponse, undone),
+    &aigw__v1__config_change__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__rollback_config_response__field_indices_by_name[] = {
+  1,   /* field[1] = revision */
+  2,   /* field[2] = undone */
+  0,   /* field[0] = yaml */
+};
+static const ProtobufCIntRange aigw__v1__rollback_config_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor aigw__v1__rollback_config_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.RollbackConfigResponse",
+  "RollbackConfigResponse",
+  "Aigw__V1__RollbackConfigResponse",
+  "aigw.v1",
+  sizeof(Aigw__V1__RollbackConfigResponse),
+  3,
+  aigw__v1__rollback_config_response__field_descriptors,
+  aigw__v1__rollback_config_response__field_indices_by_name,
+  1,  aigw__v1__rollback_config_response__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__rollback_config_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor aigw__v1__budget_alert__field_descriptors[13] =
@@ -4933,7 +5600,7 @@ const ProtobufCEnumDescriptor aigw__v1__alert_severity__descriptor =
   aigw__v1__alert_severity__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor aigw__v1__admin__method_descriptors[19] =
+static const ProtobufCMethodDescriptor aigw__v1__admin__method_descriptors[21] =
 {
   { "Health", &aigw__v1__health_request__descriptor, &aigw__v1__health_response__descriptor },
   { "ServerInfo", &aigw__v1__server_info_request__descriptor, &aigw__v1__server_info_response__descriptor },
@@ -4943,6 +5610,8 @@ static const ProtobufCMethodDescriptor aigw__v1__admin__method_descriptors[19] =
   { "ResetLimits", &aigw__v1__reset_limits_request__descriptor, &aigw__v1__reset_limits_response__descriptor },
   { "GetConfig", &aigw__v1__get_config_request__descriptor, &aigw__v1__get_config_response__descriptor },
   { "UpdateConfig", &aigw__v1__update_config_request__descriptor, &aigw__v1__update_config_response__descriptor },
+  { "GetConfigHistory", &aigw__v1__get_config_history_request__descriptor, &aigw__v1__get_config_history_response__descriptor },
+  { "RollbackConfig", &aigw__v1__rollback_config_request__descriptor, &aigw__v1__rollback_config_response__descriptor },
   { "CreateBudgetAlert", &aigw__v1__create_budget_alert_request__descriptor, &aigw__v1__budget_alert__descriptor },
   { "ListBudgetAlerts", &aigw__v1__list_budget_alerts_request__descriptor, &aigw__v1__list_budget_alerts_response__descriptor },
   { "UpdateBudgetAlert", &aigw__v1__update_budget_alert_request__descriptor, &aigw__v1__budget_alert__descriptor },
@@ -4956,24 +5625,26 @@ static const ProtobufCMethodDescriptor aigw__v1__admin__method_descriptors[19] =
   { "ListAlerts", &aigw__v1__list_alerts_request__descriptor, &aigw__v1__list_alerts_response__descriptor },
 };
 const unsigned aigw__v1__admin__method_indices_by_name[] = {
-  8,        /* CreateBudgetAlert */
-  11,        /* DeleteBudgetAlert */
-  17,        /* FlushCache */
-  16,        /* GetCacheStats */
+  10,        /* CreateBudgetAlert */
+  13,        /* DeleteBudgetAlert */
+  19,        /* FlushCache */
+  18,        /* GetCacheStats */
   6,        /* GetConfig */
+  8,        /* GetConfigHistory */
   3,        /* GetCosts */
   4,        /* GetLimits */
-  12,        /* GetQueueStats */
+  14,        /* GetQueueStats */
   2,        /* GetUsage */
   0,        /* Health */
-  18,        /* ListAlerts */
-  9,        /* ListBudgetAlerts */
-  13,        /* ListDeadLetters */
-  15,        /* PurgeDeadLetters */
+  20,        /* ListAlerts */
+  11,        /* ListBudgetAlerts */
+  15,        /* ListDeadLetters */
+  17,        /* PurgeDeadLetters */
   5,        /* ResetLimits */
-  14,        /* RetryDeadLetters */
+  16,        /* RetryDeadLetters */
+  9,        /* RollbackConfig */
   1,        /* ServerInfo */
-  10,        /* UpdateBudgetAlert */
+  12,        /* UpdateBudgetAlert */
   7         /* UpdateConfig */
 };
 const ProtobufCServiceDescriptor aigw__v1__admin__descriptor =
@@ -4983,7 +5654,7 @@ const ProtobufCServiceDescriptor aigw__v1__admin__descriptor =
   "Admin",
   "Aigw__V1__Admin",
   "aigw.v1",
-  19,
+  21,
   aigw__v1__admin__method_descriptors,
   aigw__v1__admin__method_indices_by_name
 };
@@ -5051,13 +5722,29 @@ void aigw__v1__admin__update_config(ProtobufCService *service,
   assert(service->descriptor == &aigw__v1__admin__descriptor);
   service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void aigw__v1__admin__get_config_history(ProtobufCService *service,
+                                         const Aigw__V1__GetConfigHistoryRequest *input,
+                                         Aigw__V1__GetConfigHistoryResponse_Closure closure,
+                                         void *closure_data)
+{
+  assert(service->descriptor == &aigw__v1__admin__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void aigw__v1__admin__rollback_config(ProtobufCService *service,
+                                      const Aigw__V1__RollbackConfigRequest *input,
+                                      Aigw__V1__RollbackConfigResponse_Closure closure,
+                                      void *closure_data)
+{
+  assert(service->descriptor == &aigw__v1__admin__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void aigw__v1__admin__create_budget_alert(ProtobufCService *service,
                                           const Aigw__V1__CreateBudgetAlertRequest *input,
                                           Aigw__V1__BudgetAlert_Closure closure,
                                           void *closure_data)
 {
   assert(service->descriptor == &aigw__v1__admin__descriptor);
-  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void aigw__v1__admin__list_budget_alerts(ProtobufCService *service,
                                          const Aigw__V1__ListBudgetAlertsRequest *input,
@@ -5065,7 +5752,7 @@ void aigw__v1__admin__list_budget_alerts(ProtobufCService *service,
                                          void *closure_data)
 {
   assert(service->descriptor == &aigw__v1__admin__descriptor);
-  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void aigw__v1__admin__update_budget_alert(ProtobufCService *service,
                                           const Aigw__V1__UpdateBudgetAlertRequest *input,
@@ -5073,7 +5760,7 @@ void aigw__v1__admin__update_budget_alert(ProtobufCService *service,
                                           void *closure_data)
 {
   assert(service->descriptor == &aigw__v1__admin__descriptor);
-  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void aigw__v1__admin__delete_budget_alert(ProtobufCService *service,
                                           const Aigw__V1__DeleteBudgetAlertRequest *input,
@@ -5081,7 +5768,7 @@ void aigw__v1__admin__delete_budget_alert(ProtobufCService *service,
                                           void *closure_data)
 {
   assert(service->descriptor == &aigw__v1__admin__descriptor);
-  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void aigw__v1__admin__get_queue_stats(ProtobufCService *service,
                                       const Aigw__V1__GetQueueStatsRequest *input,
@@ -5089,7 +5776,7 @@ void aigw__v1__admin__get_queue_stats(ProtobufCService *service,
                                       void *closure_data)
 {
   assert(service->descriptor == &aigw__v1__admin__descriptor);
-  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void aigw__v1__admin__list_dead_letters(ProtobufCService *service,
                                         const Aigw__V1__ListDeadLettersRequest *input,
@@ -5097,7 +5784,7 @@ void aigw__v1__admin__list_dead_letters(ProtobufCService *service,
                                         void *closure_data)
 {
   assert(service->descriptor == &aigw__v1__admin__descriptor);
-  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void aigw__v1__admin__retry_dead_letters(ProtobufCService *service,
                                          const Aigw__V1__RetryDeadLettersRequest *input,
@@ -5105,7 +5792,7 @@ void aigw__v1__admin__retry_dead_letters(ProtobufCService *service,
                                          void *closure_data)
 {
   assert(service->descriptor == &aigw__v1__admin__descriptor);
-  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void aigw__v1__admin__purge_dead_letters(ProtobufCService *service,
                                          const Aigw__V1__PurgeDeadLettersRequest *input,
@@ -5113,7 +5800,7 @@ void aigw__v1__admin__purge_dead_letters(ProtobufCService *service,
                                          void *closure_data)
 {
   assert(service->descriptor == &aigw__v1__admin__descriptor);
-  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void aigw__v1__admin__get_cache_stats(ProtobufCService *service,
                                       const Aigw__V1__GetCacheStatsRequest *input,
@@ -5121,7 +5808,7 @@ void aigw__v1__admin__get_cache_stats(ProtobufCService *service,
                                       void *closure_data)
 {
   assert(service->descriptor == &aigw__v1__admin__descriptor);
-  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void aigw__v1__admin__flush_cache(ProtobufCService *service,
                                   const Aigw__V1__FlushCacheRequest *input,
@@ -5129,7 +5816,7 @@ void aigw__v1__admin__flush_cache(ProtobufCService *service,
                                   void *closure_data)
 {
   assert(service->descriptor == &aigw__v1__admin__descriptor);
-  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void aigw__v1__admin__list_alerts(ProtobufCService *service,
                                   const Aigw__V1__ListAlertsRequest *input,
@@ -5137,7 +5824,7 @@ void aigw__v1__admin__list_alerts(ProtobufCService *service,
                                   void *closure_data)
 {
   assert(service->descriptor == &aigw__v1__admin__descriptor);
-  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void aigw__v1__admin__init (Aigw__V1__Admin_Service *service,
                             Aigw__V1__Admin_ServiceDestroy destroy)

@@ -38,6 +38,12 @@ typedef struct Aigw__V1__GetConfigRequest Aigw__V1__GetConfigRequest;
 typedef struct Aigw__V1__GetConfigResponse Aigw__V1__GetConfigResponse;
 typedef struct Aigw__V1__UpdateConfigRequest Aigw__V1__UpdateConfigRequest;
 typedef struct Aigw__V1__UpdateConfigResponse Aigw__V1__UpdateConfigResponse;
+typedef struct Aigw__V1__GetConfigHistoryRequest Aigw__V1__GetConfigHistoryRequest;
+typedef struct Aigw__V1__ConfigChangeEntry Aigw__V1__ConfigChangeEntry;
+typedef struct Aigw__V1__ConfigChange Aigw__V1__ConfigChange;
+typedef struct Aigw__V1__GetConfigHistoryResponse Aigw__V1__GetConfigHistoryResponse;
+typedef struct Aigw__V1__RollbackConfigRequest Aigw__V1__RollbackConfigRequest;
+typedef struct Aigw__V1__RollbackConfigResponse Aigw__V1__RollbackConfigResponse;
 typedef struct Aigw__V1__BudgetAlert Aigw__V1__BudgetAlert;
 typedef struct Aigw__V1__CreateBudgetAlertRequest Aigw__V1__CreateBudgetAlertRequest;
 typedef struct Aigw__V1__ListBudgetAlertsRequest Aigw__V1__ListBudgetAlertsRequest;
@@ -371,10 +377,14 @@ struct  Aigw__V1__UpdateConfigRequest
    */
   uint64_t expected_revision;
   protobuf_c_boolean dry_run;
+  /*
+   * Who asks, kept in the history (aigwctl sends user@host); empty records the transport.
+   */
+  char *changed_by;
 };
 #define AIGW__V1__UPDATE_CONFIG_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__update_config_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Aigw__V1__UpdateConfigResponse
@@ -386,6 +396,95 @@ struct  Aigw__V1__UpdateConfigResponse
 #define AIGW__V1__UPDATE_CONFIG_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__update_config_response__descriptor) \
     , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Aigw__V1__GetConfigHistoryRequest
+{
+  ProtobufCMessage base;
+  /*
+   * At most this many changes, newest first; 0 means 20. The server keeps the last 100.
+   */
+  uint32_t limit;
+};
+#define AIGW__V1__GET_CONFIG_HISTORY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__get_config_history_request__descriptor) \
+    , 0 }
+
+
+struct  Aigw__V1__ConfigChangeEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  /*
+   * The run-time value before and after; has_* false means no run-time value (the configured one applied).
+   */
+  char *old_value;
+  protobuf_c_boolean has_old_value;
+  char *new_value;
+  protobuf_c_boolean has_new_value;
+};
+#define AIGW__V1__CONFIG_CHANGE_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__config_change_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Aigw__V1__ConfigChange
+{
+  ProtobufCMessage base;
+  uint64_t revision;
+  char *changed_by;
+  int64_t changed_at_unix_ms;
+  size_t n_entries;
+  Aigw__V1__ConfigChangeEntry **entries;
+  /*
+   * For a rollback: the revision it undid; 0 otherwise.
+   */
+  uint64_t rollback_of;
+};
+#define AIGW__V1__CONFIG_CHANGE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__config_change__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, 0, 0,NULL, 0 }
+
+
+struct  Aigw__V1__GetConfigHistoryResponse
+{
+  ProtobufCMessage base;
+  size_t n_changes;
+  Aigw__V1__ConfigChange **changes;
+};
+#define AIGW__V1__GET_CONFIG_HISTORY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__get_config_history_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Aigw__V1__RollbackConfigRequest
+{
+  ProtobufCMessage base;
+  /*
+   * When non-zero, the rollback applies only if the current revision matches.
+   */
+  uint64_t expected_revision;
+  protobuf_c_boolean dry_run;
+  char *changed_by;
+};
+#define AIGW__V1__ROLLBACK_CONFIG_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__rollback_config_request__descriptor) \
+    , 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Aigw__V1__RollbackConfigResponse
+{
+  ProtobufCMessage base;
+  char *yaml;
+  uint64_t revision;
+  /*
+   * The change that was undone.
+   */
+  Aigw__V1__ConfigChange *undone;
+};
+#define AIGW__V1__ROLLBACK_CONFIG_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__rollback_config_response__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, NULL }
 
 
 struct  Aigw__V1__BudgetAlert
@@ -1123,6 +1222,120 @@ Aigw__V1__UpdateConfigResponse *
 void   aigw__v1__update_config_response__free_unpacked
                      (Aigw__V1__UpdateConfigResponse *message,
                       ProtobufCAllocator *allocator);
+/* Aigw__V1__GetConfigHistoryRequest methods */
+void   aigw__v1__get_config_history_request__init
+                     (Aigw__V1__GetConfigHistoryRequest         *message);
+size_t aigw__v1__get_config_history_request__get_packed_size
+                     (const Aigw__V1__GetConfigHistoryRequest   *message);
+size_t aigw__v1__get_config_history_request__pack
+                     (const Aigw__V1__GetConfigHistoryRequest   *message,
+                      uint8_t             *out);
+size_t aigw__v1__get_config_history_request__pack_to_buffer
+                     (const Aigw__V1__GetConfigHistoryRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__GetConfigHistoryRequest *
+       aigw__v1__get_config_history_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__get_config_history_request__free_unpacked
+                     (Aigw__V1__GetConfigHistoryRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Aigw__V1__ConfigChangeEntry methods */
+void   aigw__v1__config_change_entry__init
+                     (Aigw__V1__ConfigChangeEntry         *message);
+size_t aigw__v1__config_change_entry__get_packed_size
+                     (const Aigw__V1__ConfigChangeEntry   *message);
+size_t aigw__v1__config_change_entry__pack
+                     (const Aigw__V1__ConfigChangeEntry   *message,
+                      uint8_t             *out);
+size_t aigw__v1__config_change_entry__pack_to_buffer
+                     (const Aigw__V1__ConfigChangeEntry   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__ConfigChangeEntry *
+       aigw__v1__config_change_entry__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__config_change_entry__free_unpacked
+                     (Aigw__V1__ConfigChangeEntry *message,
+                      ProtobufCAllocator *allocator);
+/* Aigw__V1__ConfigChange methods */
+void   aigw__v1__config_change__init
+                     (Aigw__V1__ConfigChange         *message);
+size_t aigw__v1__config_change__get_packed_size
+                     (const Aigw__V1__ConfigChange   *message);
+size_t aigw__v1__config_change__pack
+                     (const Aigw__V1__ConfigChange   *message,
+                      uint8_t             *out);
+size_t aigw__v1__config_change__pack_to_buffer
+                     (const Aigw__V1__ConfigChange   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__ConfigChange *
+       aigw__v1__config_change__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__config_change__free_unpacked
+                     (Aigw__V1__ConfigChange *message,
+                      ProtobufCAllocator *allocator);
+/* Aigw__V1__GetConfigHistoryResponse methods */
+void   aigw__v1__get_config_history_response__init
+                     (Aigw__V1__GetConfigHistoryResponse         *message);
+size_t aigw__v1__get_config_history_response__get_packed_size
+                     (const Aigw__V1__GetConfigHistoryResponse   *message);
+size_t aigw__v1__get_config_history_response__pack
+                     (const Aigw__V1__GetConfigHistoryResponse   *message,
+                      uint8_t             *out);
+size_t aigw__v1__get_config_history_response__pack_to_buffer
+                     (const Aigw__V1__GetConfigHistoryResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__GetConfigHistoryResponse *
+       aigw__v1__get_config_history_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__get_config_history_response__free_unpacked
+                     (Aigw__V1__GetConfigHistoryResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Aigw__V1__RollbackConfigRequest methods */
+void   aigw__v1__rollback_config_request__init
+                     (Aigw__V1__RollbackConfigRequest         *message);
+size_t aigw__v1__rollback_config_request__get_packed_size
+                     (const Aigw__V1__RollbackConfigRequest   *message);
+size_t aigw__v1__rollback_config_request__pack
+                     (const Aigw__V1__RollbackConfigRequest   *message,
+                      uint8_t             *out);
+size_t aigw__v1__rollback_config_request__pack_to_buffer
+                     (const Aigw__V1__RollbackConfigRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__RollbackConfigRequest *
+       aigw__v1__rollback_config_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__rollback_config_request__free_unpacked
+                     (Aigw__V1__RollbackConfigRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Aigw__V1__RollbackConfigResponse methods */
+void   aigw__v1__rollback_config_response__init
+                     (Aigw__V1__RollbackConfigResponse         *message);
+size_t aigw__v1__rollback_config_response__get_packed_size
+                     (const Aigw__V1__RollbackConfigResponse   *message);
+size_t aigw__v1__rollback_config_response__pack
+                     (const Aigw__V1__RollbackConfigResponse   *message,
+                      uint8_t             *out);
+size_t aigw__v1__rollback_config_response__pack_to_buffer
+                     (const Aigw__V1__RollbackConfigResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__RollbackConfigResponse *
+       aigw__v1__rollback_config_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__rollback_config_response__free_unpacked
+                     (Aigw__V1__RollbackConfigResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Aigw__V1__BudgetAlert methods */
 void   aigw__v1__budget_alert__init
                      (Aigw__V1__BudgetAlert         *message);
@@ -1663,6 +1876,24 @@ typedef void (*Aigw__V1__UpdateConfigRequest_Closure)
 typedef void (*Aigw__V1__UpdateConfigResponse_Closure)
                  (const Aigw__V1__UpdateConfigResponse *message,
                   void *closure_data);
+typedef void (*Aigw__V1__GetConfigHistoryRequest_Closure)
+                 (const Aigw__V1__GetConfigHistoryRequest *message,
+                  void *closure_data);
+typedef void (*Aigw__V1__ConfigChangeEntry_Closure)
+                 (const Aigw__V1__ConfigChangeEntry *message,
+                  void *closure_data);
+typedef void (*Aigw__V1__ConfigChange_Closure)
+                 (const Aigw__V1__ConfigChange *message,
+                  void *closure_data);
+typedef void (*Aigw__V1__GetConfigHistoryResponse_Closure)
+                 (const Aigw__V1__GetConfigHistoryResponse *message,
+                  void *closure_data);
+typedef void (*Aigw__V1__RollbackConfigRequest_Closure)
+                 (const Aigw__V1__RollbackConfigRequest *message,
+                  void *closure_data);
+typedef void (*Aigw__V1__RollbackConfigResponse_Closure)
+                 (const Aigw__V1__RollbackConfigResponse *message,
+                  void *closure_data);
 typedef void (*Aigw__V1__BudgetAlert_Closure)
                  (const Aigw__V1__BudgetAlert *message,
                   void *closure_data);
@@ -1777,6 +2008,14 @@ struct Aigw__V1__Admin_Service
                         const Aigw__V1__UpdateConfigRequest *input,
                         Aigw__V1__UpdateConfigResponse_Closure closure,
                         void *closure_data);
+  void (*get_config_history)(Aigw__V1__Admin_Service *service,
+                             const Aigw__V1__GetConfigHistoryRequest *input,
+                             Aigw__V1__GetConfigHistoryResponse_Closure closure,
+                             void *closure_data);
+  void (*rollback_config)(Aigw__V1__Admin_Service *service,
+                          const Aigw__V1__RollbackConfigRequest *input,
+                          Aigw__V1__RollbackConfigResponse_Closure closure,
+                          void *closure_data);
   void (*create_budget_alert)(Aigw__V1__Admin_Service *service,
                               const Aigw__V1__CreateBudgetAlertRequest *input,
                               Aigw__V1__BudgetAlert_Closure closure,
@@ -1837,6 +2076,8 @@ void aigw__v1__admin__init (Aigw__V1__Admin_Service *service,
       function_prefix__ ## reset_limits,\
       function_prefix__ ## get_config,\
       function_prefix__ ## update_config,\
+      function_prefix__ ## get_config_history,\
+      function_prefix__ ## rollback_config,\
       function_prefix__ ## create_budget_alert,\
       function_prefix__ ## list_budget_alerts,\
       function_prefix__ ## update_budget_alert,\
@@ -1880,6 +2121,14 @@ void aigw__v1__admin__update_config(ProtobufCService *service,
                                     const Aigw__V1__UpdateConfigRequest *input,
                                     Aigw__V1__UpdateConfigResponse_Closure closure,
                                     void *closure_data);
+void aigw__v1__admin__get_config_history(ProtobufCService *service,
+                                         const Aigw__V1__GetConfigHistoryRequest *input,
+                                         Aigw__V1__GetConfigHistoryResponse_Closure closure,
+                                         void *closure_data);
+void aigw__v1__admin__rollback_config(ProtobufCService *service,
+                                      const Aigw__V1__RollbackConfigRequest *input,
+                                      Aigw__V1__RollbackConfigResponse_Closure closure,
+                                      void *closure_data);
 void aigw__v1__admin__create_budget_alert(ProtobufCService *service,
                                           const Aigw__V1__CreateBudgetAlertRequest *input,
                                           Aigw__V1__BudgetAlert_Closure closure,
@@ -1950,6 +2199,12 @@ extern const ProtobufCMessageDescriptor aigw__v1__get_config_request__descriptor
 extern const ProtobufCMessageDescriptor aigw__v1__get_config_response__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__update_config_request__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__update_config_response__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__get_config_history_request__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__config_change_entry__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__config_change__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__get_config_history_response__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__rollback_config_request__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__rollback_config_response__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__budget_alert__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__create_budget_alert_request__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__list_budget_alerts_request__descriptor;

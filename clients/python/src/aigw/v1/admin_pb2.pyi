@@ -230,14 +230,16 @@ class GetConfigResponse(_message.Message):
     def __init__(self, yaml: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class UpdateConfigRequest(_message.Message):
-    __slots__ = ("yaml_patch", "expected_revision", "dry_run")
+    __slots__ = ("yaml_patch", "expected_revision", "dry_run", "changed_by")
     YAML_PATCH_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_REVISION_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_BY_FIELD_NUMBER: _ClassVar[int]
     yaml_patch: str
     expected_revision: int
     dry_run: bool
-    def __init__(self, yaml_patch: _Optional[str] = ..., expected_revision: _Optional[int] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    changed_by: str
+    def __init__(self, yaml_patch: _Optional[str] = ..., expected_revision: _Optional[int] = ..., dry_run: _Optional[bool] = ..., changed_by: _Optional[str] = ...) -> None: ...
 
 class UpdateConfigResponse(_message.Message):
     __slots__ = ("yaml", "revision")
@@ -246,6 +248,66 @@ class UpdateConfigResponse(_message.Message):
     yaml: str
     revision: int
     def __init__(self, yaml: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class GetConfigHistoryRequest(_message.Message):
+    __slots__ = ("limit",)
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+
+class ConfigChangeEntry(_message.Message):
+    __slots__ = ("key", "old_value", "has_old_value", "new_value", "has_new_value")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    OLD_VALUE_FIELD_NUMBER: _ClassVar[int]
+    HAS_OLD_VALUE_FIELD_NUMBER: _ClassVar[int]
+    NEW_VALUE_FIELD_NUMBER: _ClassVar[int]
+    HAS_NEW_VALUE_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    old_value: str
+    has_old_value: bool
+    new_value: str
+    has_new_value: bool
+    def __init__(self, key: _Optional[str] = ..., old_value: _Optional[str] = ..., has_old_value: _Optional[bool] = ..., new_value: _Optional[str] = ..., has_new_value: _Optional[bool] = ...) -> None: ...
+
+class ConfigChange(_message.Message):
+    __slots__ = ("revision", "changed_by", "changed_at_unix_ms", "entries", "rollback_of")
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_BY_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    ROLLBACK_OF_FIELD_NUMBER: _ClassVar[int]
+    revision: int
+    changed_by: str
+    changed_at_unix_ms: int
+    entries: _containers.RepeatedCompositeFieldContainer[ConfigChangeEntry]
+    rollback_of: int
+    def __init__(self, revision: _Optional[int] = ..., changed_by: _Optional[str] = ..., changed_at_unix_ms: _Optional[int] = ..., entries: _Optional[_Iterable[_Union[ConfigChangeEntry, _Mapping]]] = ..., rollback_of: _Optional[int] = ...) -> None: ...
+
+class GetConfigHistoryResponse(_message.Message):
+    __slots__ = ("changes",)
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[ConfigChange]
+    def __init__(self, changes: _Optional[_Iterable[_Union[ConfigChange, _Mapping]]] = ...) -> None: ...
+
+class RollbackConfigRequest(_message.Message):
+    __slots__ = ("expected_revision", "dry_run", "changed_by")
+    EXPECTED_REVISION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_BY_FIELD_NUMBER: _ClassVar[int]
+    expected_revision: int
+    dry_run: bool
+    changed_by: str
+    def __init__(self, expected_revision: _Optional[int] = ..., dry_run: _Optional[bool] = ..., changed_by: _Optional[str] = ...) -> None: ...
+
+class RollbackConfigResponse(_message.Message):
+    __slots__ = ("yaml", "revision", "undone")
+    YAML_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    UNDONE_FIELD_NUMBER: _ClassVar[int]
+    yaml: str
+    revision: int
+    undone: ConfigChange
+    def __init__(self, yaml: _Optional[str] = ..., revision: _Optional[int] = ..., undone: _Optional[_Union[ConfigChange, _Mapping]] = ...) -> None: ...
 
 class BudgetAlert(_message.Message):
     __slots__ = ("id", "name", "user_id", "org_id", "limit_nano_usd", "period", "notify_at_percent", "enabled", "hard_limit", "spent_nano_usd", "reserved_nano_usd", "period_start", "period_end")

@@ -34,6 +34,7 @@ struct BudgetHandlers: Sendable {
             let limit = request.limit == 0 ? 100 : Int(min(request.limit, 1_000))
             var response = Aigw_V1_ListAlertsResponse()
             response.alerts = try await alerts.recent(limit: limit, sinceMillis: request.sinceUnixMs).map(Self.wire)
+            response.active = try await alerts.active().map(Self.wire)
             return response
         }
     }

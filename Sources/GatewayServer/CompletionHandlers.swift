@@ -13,6 +13,8 @@ struct CompletionHandlers: Sendable {
     /// Reserves each call's estimated cost against enforced budgets; the reservation is released after the call's
     /// usage is recorded, never before, so concurrent checks always see one or the other.
     let budgets: BudgetService?
+    /// How calls end, for the error-rate alert.
+    var outcomes: CompletionOutcomeCounter? = nil
 
     func register(into router: inout MethodRouter) {
         router.unary(Aigw_V1_Gateway.complete) { request, context in try await complete(request, context) }
@@ -31,8 +33,10 @@ struct CompletionHandlers: Sendable {
             var response = WireMapping.completeResponse(outcome, requestID: requestID)
             response.costNanoUsd = await charge(neutral, outcome, context) ?? 0
             await budgets?.release(hold)
+            outcomes?.succeeded()
             return response
         } catch {
+            outcomes?.failed(error.error)
             log(error, context)
             await charge(neutral, error, context)
             await budgets?.release(hold)
@@ -68,6 +72,7 @@ struct CompletionHandlers: Sendable {
                 try await writer.send(event)
             }
         } catch {
+            outcomes?.failed(error.error)
             log(error, context)
             let cost = await charge(neutral, error, context)
             await budgets?.release(hold)
@@ -89,6 +94,7 @@ struct CompletionHandlers: Sendable {
         end.attempts = outcome.attempts.map(WireMapping.attempt)
         end.costNanoUsd = await charge(neutral, outcome, context) ?? 0
         await budgets?.release(hold)
+        outcomes?.succeeded()
         var event = Aigw_V1_StreamEvent()
         event.event = .end(end)
         try await writer.send(event)

@@ -27,6 +27,8 @@ public final class GatewayServer: Service {
     let failOpen: FailOpenReporter
     /// Run-time configuration changes (today: prices), polled from Redis so every instance applies them.
     private let runtime: RuntimeConfig
+    /// Evaluates the queue-length, error-rate and cache-hit-rate alerts every `monitor.interval_ms`.
+    private let monitor: AlertMonitor
     /// With Redis: keeps usage records while Redis is unreachable and writes them once it returns.
     private let usageFlusher: UsageBufferFlusher?
     private let onListening: @Sendable ([BoundListener]) -> Void
@@ -103,7 +105,16 @@ public final class GatewayServer: Service {
         BudgetHandlers(budgets: budgets, alerts: alerts, clock: clock).register(into: &router)
         let completions = CompletionService(
             providers: UpstreamProviders.make(config, client: http), routing: routing, limiter: limiter, clock: clock)
-        CompletionHandlers(service: completions, tracker: tracker, budgets: budgets).register(into: &router)
+        let outcomes = CompletionOutcomeCounter()
+        CompletionHandlers(service: completions, tracker: tracker, budgets: budgets, outcomes: outcomes)
+            .register(into: &router)
+        let monitorThresholds = LiveSetting(config.monitor.thresholds)
+        monitor = AlertMonitor(
+            alerts: alerts, thresholds: monitorThresholds, clock: clock, instanceID: admin.instanceID
+        ) {
+            let (calls, errors) = outcomes.totals
+            return MonitorSample(calls: calls, errors: errors)
+        }
         // Each part that can change at run time takes the new effective configuration when a change applies.
         let runtime = RuntimeConfig(
             base: config, store: redis.map { RedisConfigStore(client: $0) } ?? MemoryConfigStore(), clock: clock,
@@ -113,6 +124,7 @@ public final class GatewayServer: Service {
                 { limitPolicy.replace(with: $0.rateLimits) },
                 { routing.replace(with: $0.routing) },
                 { budgets.liveSettings.replace(with: BudgetService.Settings($0.budgets)) },
+                { monitorThresholds.replace(with: $0.monitor.thresholds) },
             ])
         self.runtime = runtime
         ConfigHandlers(runtime: runtime).register(into: &router)
@@ -176,6 +188,11 @@ public final class GatewayServer: Service {
         ])
         onListening(bound)
         let flusher = usageFlusher.map { flusher in Task { await flusher.run() } }
+        let monitor = self.monitor
+        let interval = Int64(config.monitor.intervalMillis)
+        let monitoring = Task {
+            await monitor.run(intervalMillis: interval) { try await Task.sleep(for: .milliseconds($0)) }
+        }
 
         // Serve until the service group asks us to stop (or the task is cancelled).
         try? await gracefulShutdown()
@@ -187,6 +204,7 @@ public final class GatewayServer: Service {
         if !config.server.socketPath.isEmpty { UnixSocketFile.remove(config.server.socketPath) }
         await registry.drain(grace: .milliseconds(Int64(config.server.drainGraceSeconds * 1000)))
         configPoller?.cancel()
+        monitoring.cancel()
         // After the drain, so records buffered by the last calls get their final flush attempt too.
         flusher?.cancel()
         await flusher?.value

@@ -39,6 +39,8 @@ final class RuntimeConfig: Sendable {
     static func isRuntimeUpdatable(_ key: String) -> Bool {
         let prefixes = [PriceConfig.prefix, "limits.", "models.", "retry."]
         let keys: Set<String> = [
+            "monitor.queue_length", "monitor.error_rate_percent", "monitor.cache_hit_rate_percent",
+            "monitor.window_seconds", "monitor.min_samples",
             "providers.openai.enabled", "providers.anthropic.enabled", "budgets.output_estimate_tokens",
             "budgets.reservation_lease_ms",
         ]
@@ -90,8 +92,9 @@ final class RuntimeConfig: Sendable {
                 let known = ConfigLoader.keys.contains { $0.path == key }
                 throw GatewayError(
                     .invalidArgument,
-                    known ? "\(key) cannot change at run time (prices.*, limits.*, models.*, retry.*, "
-                        + "providers.*.enabled and budgets.* can); change it in the configuration and restart"
+                    known ? "\(key) cannot change at run time (prices.*, limits.*, models.*, retry.*, monitor "
+                        + "thresholds, providers.*.enabled and budgets.* can); change it in the configuration and "
+                        + "restart"
                         : "\(key): unknown key",
                     reason: known ? "not_runtime_updatable" : "invalid_config")
             }

@@ -87,6 +87,12 @@ public struct ServerConfig: Sendable {
         public var fallbacks: [String: [String]] = [:]
     }
 
+    /// The monitoring alerts (queue length, error rate, cache hit rate): thresholds and how often they are checked.
+    public struct Monitor: Sendable {
+        public var thresholds = MonitorThresholds()
+        public var intervalMillis = 5_000
+    }
+
     /// Usage accounting.
     public struct Usage: Sendable {
         /// With Redis, how many usage records are kept in memory while Redis is unreachable (see
@@ -108,6 +114,7 @@ public struct ServerConfig: Sendable {
     public var models = Models()
     public var budgets = Budgets()
     public var alerts = Alerts()
+    public var monitor = Monitor()
     public var usage = Usage()
     public var logging = Logging()
     /// Limits per endpoint and level; the product spec's defaults unless configured.

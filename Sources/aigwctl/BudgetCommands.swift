@@ -163,7 +163,12 @@ struct BudgetDelete: AsyncParsableCommand {
 }
 
 struct Alerts: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Recent alerts, newest first.")
+    static let configuration = CommandConfiguration(
+        abstract: "The monitoring alerts firing now, then recent alerts, newest first.",
+        discussion: """
+            Kinds: budget_threshold, queue_length, error_rate, cache_hit_rate. A monitoring alert is listed when it
+            fires (warning) and when it clears (info); while it fires it is also listed under ACTIVE.
+            """)
 
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "At most this many.") var limit: UInt32 = 50
@@ -182,9 +187,16 @@ struct Alerts: AsyncParsableCommand {
             try connection.printJSON(response)
             return
         }
+        print("ACTIVE")
+        print(response.active.isEmpty ? "none firing\n" : Self.table(response.active))
+        print("RECENT")
+        print(Self.table(response.alerts))
+    }
+
+    static func table(_ alerts: [Aigw_V1_Alert]) -> String {
         var table = TextTable(header: ["RAISED (UTC)", "SEVERITY", "KIND", "SUBJECT", "MESSAGE"])
         let format = ISO8601DateFormatter()
-        table.rows = response.alerts.map { a in
+        table.rows = alerts.map { a in
             let severity = switch a.severity {
             case .info: "info"
             case .warning: "warning"
@@ -194,6 +206,6 @@ struct Alerts: AsyncParsableCommand {
             return [format.string(from: Date(timeIntervalSince1970: Double(a.raisedAtUnixMs) / 1000)), severity, a.kind,
                     a.subject, a.message]
         }
-        print(table.render())
+        return table.render()
     }
 }

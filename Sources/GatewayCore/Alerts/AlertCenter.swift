@@ -45,4 +45,25 @@ public final class AlertCenter: Sendable {
     public func recent(limit: Int, sinceMillis: Int64) async throws -> [Alert] {
         try await store.recent(limit: limit, sinceMillis: sinceMillis)
     }
+
+    /// Marks a monitoring alert as firing (see `AlertStore.setActive`); a store failure is reported, not thrown.
+    public func setActive(_ alert: Alert, key: String, expiresAtMillis: Int64) async {
+        do {
+            try await store.setActive(alert, key: key, expiresAtMillis: expiresAtMillis)
+        } catch {
+            onStoreError(alert, error)
+        }
+    }
+
+    public func clearActive(key: String, resolved alert: Alert) async {
+        do {
+            try await store.clearActive(key: key)
+        } catch {
+            onStoreError(alert, error)
+        }
+    }
+
+    public func active() async throws -> [Alert] {
+        try await store.active(nowMillis: clock.unixMillis())
+    }
 }

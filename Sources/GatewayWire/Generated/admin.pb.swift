@@ -3079,6 +3079,7 @@ extension Aigw_V1_ListAlertsRequest: Encodable {
 /// `aigw.v1.ListAlertsResponse`
 public struct Aigw_V1_ListAlertsResponse: Sendable, Hashable {
     public var alerts: [Aigw_V1_Alert] = []
+    public var active: [Aigw_V1_Alert] = []
 
     public init() {}
 }
@@ -3089,11 +3090,13 @@ extension Aigw_V1_ListAlertsResponse: ProtoCMessage {
     public init(c m: UnsafePointer<Aigw__V1__ListAlertsResponse>) {
         self.init()
         self.alerts = ProtoC.array(m.pointee.alerts, m.pointee.n_alerts) { Aigw_V1_Alert(c: $0!) }
+        self.active = ProtoC.array(m.pointee.active, m.pointee.n_active) { Aigw_V1_Alert(c: $0!) }
     }
 
     public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ListAlertsResponse> {
         a.message(Aigw__V1__ListAlertsResponse.self, aigw__v1__list_alerts_response__init) { m in
             (m.pointee.n_alerts, m.pointee.alerts) = a.array(self.alerts) { v in v.cMessage(a) }
+            (m.pointee.n_active, m.pointee.active) = a.array(self.active) { v in v.cMessage(a) }
         }
     }
 
@@ -3117,11 +3120,13 @@ extension Aigw_V1_ListAlertsResponse: ProtoCMessage {
 extension Aigw_V1_ListAlertsResponse: Encodable {
     private enum CodingKeys: String, CodingKey {
         case alerts = "alerts"
+        case active = "active"
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(self.alerts, forKey: .alerts)
+        try c.encode(self.active, forKey: .active)
     }
 }
 

@@ -5498,7 +5498,7 @@ const ProtobufCMessageDescriptor aigw__v1__list_alerts_request__descriptor =
   (ProtobufCMessageInit) aigw__v1__list_alerts_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor aigw__v1__list_alerts_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor aigw__v1__list_alerts_response__field_descriptors[2] =
 {
   {
     "alerts",
@@ -5512,14 +5512,27 @@ static const ProtobufCFieldDescriptor aigw__v1__list_alerts_response__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "active",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Aigw__V1__ListAlertsResponse, n_active),
+    offsetof(Aigw__V1__ListAlertsResponse, active),
+    &aigw__v1__alert__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned aigw__v1__list_alerts_response__field_indices_by_name[] = {
+  1,   /* field[1] = active */
   0,   /* field[0] = alerts */
 };
 static const ProtobufCIntRange aigw__v1__list_alerts_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor aigw__v1__list_alerts_response__descriptor =
 {
@@ -5529,7 +5542,7 @@ const ProtobufCMessageDescriptor aigw__v1__list_alerts_response__descriptor =
   "Aigw__V1__ListAlertsResponse",
   "aigw.v1",
   sizeof(Aigw__V1__ListAlertsResponse),
-  1,
+  2,
   aigw__v1__list_alerts_response__field_descriptors,
   aigw__v1__list_alerts_response__field_indices_by_name,
   1,  aigw__v1__list_alerts_response__number_ranges,

@@ -771,7 +771,8 @@ struct  Aigw__V1__Alert
   ProtobufCMessage base;
   char *id;
   /*
-   * e.g. "budget_threshold", "queue_length", "error_rate", "cache_hit_rate".
+   * "budget_threshold", "queue_length", "error_rate" or "cache_hit_rate". A monitoring alert is raised when its
+   * condition starts (severity WARNING, details state=firing) and again when it clears (INFO, state=resolved).
    */
   char *kind;
   Aigw__V1__AlertSeverity severity;
@@ -815,12 +816,20 @@ struct  Aigw__V1__ListAlertsRequest
 struct  Aigw__V1__ListAlertsResponse
 {
   ProtobufCMessage base;
+  /*
+   * Recent alerts, newest first: budget thresholds, and monitoring alerts as they fire and clear.
+   */
   size_t n_alerts;
   Aigw__V1__Alert **alerts;
+  /*
+   * The monitoring alerts firing now on any instance, oldest first.
+   */
+  size_t n_active;
+  Aigw__V1__Alert **active;
 };
 #define AIGW__V1__LIST_ALERTS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__list_alerts_response__descriptor) \
-    , 0,NULL }
+    , 0,NULL, 0,NULL }
 
 
 /* Aigw__V1__HealthRequest methods */

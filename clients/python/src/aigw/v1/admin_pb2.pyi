@@ -530,7 +530,9 @@ class ListAlertsRequest(_message.Message):
     def __init__(self, limit: _Optional[int] = ..., since_unix_ms: _Optional[int] = ...) -> None: ...
 
 class ListAlertsResponse(_message.Message):
-    __slots__ = ("alerts",)
+    __slots__ = ("alerts", "active")
     ALERTS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
     alerts: _containers.RepeatedCompositeFieldContainer[Alert]
-    def __init__(self, alerts: _Optional[_Iterable[_Union[Alert, _Mapping]]] = ...) -> None: ...
+    active: _containers.RepeatedCompositeFieldContainer[Alert]
+    def __init__(self, alerts: _Optional[_Iterable[_Union[Alert, _Mapping]]] = ..., active: _Optional[_Iterable[_Union[Alert, _Mapping]]] = ...) -> None: ...

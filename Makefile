@@ -38,7 +38,7 @@ test-swift:
 	AIGW_BIN=$(CURDIR)/.build/debug/aigw AIGWCTL_BIN=$(CURDIR)/.build/debug/aigwctl $(SWIFT) test --no-parallel
 
 test-python:
-	cd clients/python && AIGW_BIN=$(CURDIR)/.build/debug/aigw PYTHONPATH=src ../../$(PY) -m pytest -q
+	cd clients/python && AIGW_BIN=$(CURDIR)/.build/debug/aigw AIGWCTL_BIN=$(CURDIR)/.build/debug/aigwctl PYTHONPATH=src ../../$(PY) -m pytest -q
 
 ## Release-mode benchmark; writes docs/benchmarks.md.
 bench: deps

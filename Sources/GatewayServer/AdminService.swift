@@ -40,6 +40,8 @@ final class AdminService: Sendable {
         instanceID = RequestID.random()
     }
 
+    var uptimeMillis: UInt64 { (clock.monotonicNanos() - startedMonotonic) / 1_000_000 }
+
     func setListeners(_ bound: [BoundListener]) {
         listeners.withLock { $0 = bound }
         var components = bound.map { listener in
@@ -106,7 +108,7 @@ final class AdminService: Sendable {
         info.protocolVersion = WireProtocol.version
         info.instanceId = instanceID
         info.startedAtUnixMs = startedAtMillis
-        info.uptimeMs = (clock.monotonicNanos() - startedMonotonic) / 1_000_000
+        info.uptimeMs = uptimeMillis
         info.listeners = listeners.withLock { $0 }.map {
             var l = Aigw_V1_Listener()
             l.transport = $0.transport.rawValue

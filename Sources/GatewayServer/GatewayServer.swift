@@ -91,6 +91,7 @@ public final class GatewayServer: Service {
         ) { [logger] message, error in
             logger.warning("\(message)", metadata: ["error": "\(error)"])
         }
+        let activity = LiveActivity(clock: clock)
         let tracker = UsageTracker(
             store: usageStore, prices: prices, clock: clock,
             onUnpriced: { [logger, unpriced] model in
@@ -99,7 +100,10 @@ public final class GatewayServer: Service {
                                    metadata: ["model": "\(model)"])
                 }
             },
-            onRecorded: { await budgets.observe($0) })
+            onRecorded: {
+                activity.record($0)
+                await budgets.observe($0)
+            })
         UsageHandlers(tracker: tracker, reporter: UsageReporter(store: usageStore, clock: clock))
             .register(into: &router)
         BudgetHandlers(budgets: budgets, alerts: alerts, clock: clock).register(into: &router)
@@ -108,6 +112,11 @@ public final class GatewayServer: Service {
         let outcomes = CompletionOutcomeCounter()
         CompletionHandlers(service: completions, tracker: tracker, budgets: budgets, outcomes: outcomes)
             .register(into: &router)
+        let admin = self.admin
+        LiveStatsHandlers(
+            stats: stats, outcomes: outcomes, activity: activity, instanceID: admin.instanceID,
+            uptimeMillis: { admin.uptimeMillis }
+        ).register(into: &router)
         let monitorThresholds = LiveSetting(config.monitor.thresholds)
         monitor = AlertMonitor(
             alerts: alerts, thresholds: monitorThresholds, clock: clock, instanceID: admin.instanceID

@@ -3130,6 +3130,253 @@ extension Aigw_V1_ListAlertsResponse: Encodable {
     }
 }
 
+/// `aigw.v1.GetLiveStatsRequest`
+public struct Aigw_V1_GetLiveStatsRequest: Sendable, Hashable {
+    public var top: UInt32 = 0
+
+    public init() {}
+}
+
+extension Aigw_V1_GetLiveStatsRequest: ProtoCMessage {
+    public typealias CType = Aigw__V1__GetLiveStatsRequest
+
+    public init(c m: UnsafePointer<Aigw__V1__GetLiveStatsRequest>) {
+        self.init()
+        self.top = m.pointee.top
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetLiveStatsRequest> {
+        a.message(Aigw__V1__GetLiveStatsRequest.self, aigw__v1__get_live_stats_request__init) { m in
+            m.pointee.top = self.top
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetLiveStatsRequest>? {
+        aigw__v1__get_live_stats_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetLiveStatsRequest>, _ a: CAllocator) {
+        aigw__v1__get_live_stats_request__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__GetLiveStatsRequest>) -> Int {
+        aigw__v1__get_live_stats_request__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__GetLiveStatsRequest>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__get_live_stats_request__pack(m, out)
+    }
+}
+
+extension Aigw_V1_GetLiveStatsRequest: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case top = "top"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.top, forKey: .top)
+    }
+}
+
+/// `aigw.v1.LiveTally`
+public struct Aigw_V1_LiveTally: Sendable, Hashable {
+    public var name: String = ""
+    public var records: UInt64 = 0
+    public var tokens: UInt64 = 0
+    public var costNanoUsd: Int64 = 0
+
+    public init() {}
+}
+
+extension Aigw_V1_LiveTally: ProtoCMessage {
+    public typealias CType = Aigw__V1__LiveTally
+
+    public init(c m: UnsafePointer<Aigw__V1__LiveTally>) {
+        self.init()
+        self.name = ProtoC.string(m.pointee.name)
+        self.records = m.pointee.records
+        self.tokens = m.pointee.tokens
+        self.costNanoUsd = m.pointee.cost_nano_usd
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__LiveTally> {
+        a.message(Aigw__V1__LiveTally.self, aigw__v1__live_tally__init) { m in
+            m.pointee.name = a.string(self.name)
+            m.pointee.records = self.records
+            m.pointee.tokens = self.tokens
+            m.pointee.cost_nano_usd = self.costNanoUsd
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__LiveTally>? {
+        aigw__v1__live_tally__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__LiveTally>, _ a: CAllocator) {
+        aigw__v1__live_tally__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__LiveTally>) -> Int {
+        aigw__v1__live_tally__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__LiveTally>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__live_tally__pack(m, out)
+    }
+}
+
+extension Aigw_V1_LiveTally: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case name = "name"
+        case records = "records"
+        case tokens = "tokens"
+        case costNanoUsd = "costNanoUsd"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.name, forKey: .name)
+        try c.encode(self.records, forKey: .records)
+        try c.encode(self.tokens, forKey: .tokens)
+        try c.encode(self.costNanoUsd, forKey: .costNanoUsd)
+    }
+}
+
+/// `aigw.v1.GetLiveStatsResponse`
+public struct Aigw_V1_GetLiveStatsResponse: Sendable, Hashable {
+    public var instanceId: String = ""
+    public var uptimeMs: UInt64 = 0
+    public var rpcCallsTotal: UInt64 = 0
+    public var inFlightCalls: UInt64 = 0
+    public var completionsTotal: UInt64 = 0
+    public var completionErrorsTotal: UInt64 = 0
+    public var usageRecordsTotal: UInt64 = 0
+    public var inputTokensTotal: UInt64 = 0
+    public var outputTokensTotal: UInt64 = 0
+    public var costNanoUsdTotal: Int64 = 0
+    public var hasQueue: Bool = false
+    public var queueDepth: UInt64 = 0
+    public var hasCache: Bool = false
+    public var cacheHitsTotal: UInt64 = 0
+    public var cacheMissesTotal: UInt64 = 0
+    public var windowSeconds: UInt32 = 0
+    public var topCallers: [Aigw_V1_LiveTally] = []
+    public var topModels: [Aigw_V1_LiveTally] = []
+
+    public init() {}
+}
+
+extension Aigw_V1_GetLiveStatsResponse: ProtoCMessage {
+    public typealias CType = Aigw__V1__GetLiveStatsResponse
+
+    public init(c m: UnsafePointer<Aigw__V1__GetLiveStatsResponse>) {
+        self.init()
+        self.instanceId = ProtoC.string(m.pointee.instance_id)
+        self.uptimeMs = m.pointee.uptime_ms
+        self.rpcCallsTotal = m.pointee.rpc_calls_total
+        self.inFlightCalls = m.pointee.in_flight_calls
+        self.completionsTotal = m.pointee.completions_total
+        self.completionErrorsTotal = m.pointee.completion_errors_total
+        self.usageRecordsTotal = m.pointee.usage_records_total
+        self.inputTokensTotal = m.pointee.input_tokens_total
+        self.outputTokensTotal = m.pointee.output_tokens_total
+        self.costNanoUsdTotal = m.pointee.cost_nano_usd_total
+        self.hasQueue = (m.pointee.has_queue != 0)
+        self.queueDepth = m.pointee.queue_depth
+        self.hasCache = (m.pointee.has_cache != 0)
+        self.cacheHitsTotal = m.pointee.cache_hits_total
+        self.cacheMissesTotal = m.pointee.cache_misses_total
+        self.windowSeconds = m.pointee.window_seconds
+        self.topCallers = ProtoC.array(m.pointee.top_callers, m.pointee.n_top_callers) { Aigw_V1_LiveTally(c: $0!) }
+        self.topModels = ProtoC.array(m.pointee.top_models, m.pointee.n_top_models) { Aigw_V1_LiveTally(c: $0!) }
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetLiveStatsResponse> {
+        a.message(Aigw__V1__GetLiveStatsResponse.self, aigw__v1__get_live_stats_response__init) { m in
+            m.pointee.instance_id = a.string(self.instanceId)
+            m.pointee.uptime_ms = self.uptimeMs
+            m.pointee.rpc_calls_total = self.rpcCallsTotal
+            m.pointee.in_flight_calls = self.inFlightCalls
+            m.pointee.completions_total = self.completionsTotal
+            m.pointee.completion_errors_total = self.completionErrorsTotal
+            m.pointee.usage_records_total = self.usageRecordsTotal
+            m.pointee.input_tokens_total = self.inputTokensTotal
+            m.pointee.output_tokens_total = self.outputTokensTotal
+            m.pointee.cost_nano_usd_total = self.costNanoUsdTotal
+            m.pointee.has_queue = self.hasQueue ? 1 : 0
+            m.pointee.queue_depth = self.queueDepth
+            m.pointee.has_cache = self.hasCache ? 1 : 0
+            m.pointee.cache_hits_total = self.cacheHitsTotal
+            m.pointee.cache_misses_total = self.cacheMissesTotal
+            m.pointee.window_seconds = self.windowSeconds
+            (m.pointee.n_top_callers, m.pointee.top_callers) = a.array(self.topCallers) { v in v.cMessage(a) }
+            (m.pointee.n_top_models, m.pointee.top_models) = a.array(self.topModels) { v in v.cMessage(a) }
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetLiveStatsResponse>? {
+        aigw__v1__get_live_stats_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetLiveStatsResponse>, _ a: CAllocator) {
+        aigw__v1__get_live_stats_response__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__GetLiveStatsResponse>) -> Int {
+        aigw__v1__get_live_stats_response__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__GetLiveStatsResponse>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__get_live_stats_response__pack(m, out)
+    }
+}
+
+extension Aigw_V1_GetLiveStatsResponse: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case instanceId = "instanceId"
+        case uptimeMs = "uptimeMs"
+        case rpcCallsTotal = "rpcCallsTotal"
+        case inFlightCalls = "inFlightCalls"
+        case completionsTotal = "completionsTotal"
+        case completionErrorsTotal = "completionErrorsTotal"
+        case usageRecordsTotal = "usageRecordsTotal"
+        case inputTokensTotal = "inputTokensTotal"
+        case outputTokensTotal = "outputTokensTotal"
+        case costNanoUsdTotal = "costNanoUsdTotal"
+        case hasQueue = "hasQueue"
+        case queueDepth = "queueDepth"
+        case hasCache = "hasCache"
+        case cacheHitsTotal = "cacheHitsTotal"
+        case cacheMissesTotal = "cacheMissesTotal"
+        case windowSeconds = "windowSeconds"
+        case topCallers = "topCallers"
+        case topModels = "topModels"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.instanceId, forKey: .instanceId)
+        try c.encode(self.uptimeMs, forKey: .uptimeMs)
+        try c.encode(self.rpcCallsTotal, forKey: .rpcCallsTotal)
+        try c.encode(self.inFlightCalls, forKey: .inFlightCalls)
+        try c.encode(self.completionsTotal, forKey: .completionsTotal)
+        try c.encode(self.completionErrorsTotal, forKey: .completionErrorsTotal)
+        try c.encode(self.usageRecordsTotal, forKey: .usageRecordsTotal)
+        try c.encode(self.inputTokensTotal, forKey: .inputTokensTotal)
+        try c.encode(self.outputTokensTotal, forKey: .outputTokensTotal)
+        try c.encode(self.costNanoUsdTotal, forKey: .costNanoUsdTotal)
+        try c.encode(self.hasQueue, forKey: .hasQueue)
+        try c.encode(self.queueDepth, forKey: .queueDepth)
+        try c.encode(self.hasCache, forKey: .hasCache)
+        try c.encode(self.cacheHitsTotal, forKey: .cacheHitsTotal)
+        try c.encode(self.cacheMissesTotal, forKey: .cacheMissesTotal)
+        try c.encode(self.windowSeconds, forKey: .windowSeconds)
+        try c.encode(self.topCallers, forKey: .topCallers)
+        try c.encode(self.topModels, forKey: .topModels)
+    }
+}
+
 /// The `aigw.v1.Admin` service's methods.
 public enum Aigw_V1_Admin {
     public static let serviceName = "aigw.v1.Admin"
@@ -3154,5 +3401,6 @@ public enum Aigw_V1_Admin {
     public static let getCacheStats = RPCMethod<Aigw_V1_GetCacheStatsRequest, Aigw_V1_GetCacheStatsResponse>(service: serviceName, name: "GetCacheStats", kind: .unary)
     public static let flushCache = RPCMethod<Aigw_V1_FlushCacheRequest, Aigw_V1_FlushCacheResponse>(service: serviceName, name: "FlushCache", kind: .unary)
     public static let listAlerts = RPCMethod<Aigw_V1_ListAlertsRequest, Aigw_V1_ListAlertsResponse>(service: serviceName, name: "ListAlerts", kind: .unary)
-    public static let allMethods: [RPCMethodDescriptor] = [health.descriptor, serverInfo.descriptor, getUsage.descriptor, getCosts.descriptor, getLimits.descriptor, resetLimits.descriptor, getConfig.descriptor, updateConfig.descriptor, getConfigHistory.descriptor, rollbackConfig.descriptor, createBudgetAlert.descriptor, listBudgetAlerts.descriptor, updateBudgetAlert.descriptor, deleteBudgetAlert.descriptor, getQueueStats.descriptor, listDeadLetters.descriptor, retryDeadLetters.descriptor, purgeDeadLetters.descriptor, getCacheStats.descriptor, flushCache.descriptor, listAlerts.descriptor]
+    public static let getLiveStats = RPCMethod<Aigw_V1_GetLiveStatsRequest, Aigw_V1_GetLiveStatsResponse>(service: serviceName, name: "GetLiveStats", kind: .unary)
+    public static let allMethods: [RPCMethodDescriptor] = [health.descriptor, serverInfo.descriptor, getUsage.descriptor, getCosts.descriptor, getLimits.descriptor, resetLimits.descriptor, getConfig.descriptor, updateConfig.descriptor, getConfigHistory.descriptor, rollbackConfig.descriptor, createBudgetAlert.descriptor, listBudgetAlerts.descriptor, updateBudgetAlert.descriptor, deleteBudgetAlert.descriptor, getQueueStats.descriptor, listDeadLetters.descriptor, retryDeadLetters.descriptor, purgeDeadLetters.descriptor, getCacheStats.descriptor, flushCache.descriptor, listAlerts.descriptor, getLiveStats.descriptor]
 }

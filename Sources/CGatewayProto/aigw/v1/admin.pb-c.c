@@ -2347,6 +2347,141 @@ void   aigw__v1__list_alerts_response__free_unpacked
   assert(message->base.descriptor == &aigw__v1__list_alerts_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   aigw__v1__get_live_stats_request__init
+                     (Aigw__V1__GetLiveStatsRequest         *message)
+{
+  static const Aigw__V1__GetLiveStatsRequest init_value = AIGW__V1__GET_LIVE_STATS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__get_live_stats_request__get_packed_size
+                     (const Aigw__V1__GetLiveStatsRequest *message)
+{
+  assert(message->base.descriptor == &aigw__v1__get_live_stats_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__get_live_stats_request__pack
+                     (const Aigw__V1__GetLiveStatsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__get_live_stats_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__get_live_stats_request__pack_to_buffer
+                     (const Aigw__V1__GetLiveStatsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__get_live_stats_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__GetLiveStatsRequest *
+       aigw__v1__get_live_stats_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__GetLiveStatsRequest *)
+     protobuf_c_message_unpack (&aigw__v1__get_live_stats_request__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__get_live_stats_request__free_unpacked
+                     (Aigw__V1__GetLiveStatsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__get_live_stats_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   aigw__v1__live_tally__init
+                     (Aigw__V1__LiveTally         *message)
+{
+  static const Aigw__V1__LiveTally init_value = AIGW__V1__LIVE_TALLY__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__live_tally__get_packed_size
+                     (const Aigw__V1__LiveTally *message)
+{
+  assert(message->base.descriptor == &aigw__v1__live_tally__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__live_tally__pack
+                     (const Aigw__V1__LiveTally *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__live_tally__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__live_tally__pack_to_buffer
+                     (const Aigw__V1__LiveTally *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__live_tally__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__LiveTally *
+       aigw__v1__live_tally__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__LiveTally *)
+     protobuf_c_message_unpack (&aigw__v1__live_tally__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__live_tally__free_unpacked
+                     (Aigw__V1__LiveTally *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__live_tally__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   aigw__v1__get_live_stats_response__init
+                     (Aigw__V1__GetLiveStatsResponse         *message)
+{
+  static const Aigw__V1__GetLiveStatsResponse init_value = AIGW__V1__GET_LIVE_STATS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__get_live_stats_response__get_packed_size
+                     (const Aigw__V1__GetLiveStatsResponse *message)
+{
+  assert(message->base.descriptor == &aigw__v1__get_live_stats_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__get_live_stats_response__pack
+                     (const Aigw__V1__GetLiveStatsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__get_live_stats_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__get_live_stats_response__pack_to_buffer
+                     (const Aigw__V1__GetLiveStatsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__get_live_stats_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__GetLiveStatsResponse *
+       aigw__v1__get_live_stats_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__GetLiveStatsResponse *)
+     protobuf_c_message_unpack (&aigw__v1__get_live_stats_response__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__get_live_stats_response__free_unpacked
+                     (Aigw__V1__GetLiveStatsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__get_live_stats_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 #define aigw__v1__health_request__field_descriptors NULL
 #define aigw__v1__health_request__field_indices_by_name NULL
 #define aigw__v1__health_request__number_ranges NULL
@@ -5549,6 +5684,380 @@ const ProtobufCMessageDescriptor aigw__v1__list_alerts_response__descriptor =
   (ProtobufCMessageInit) aigw__v1__list_alerts_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor aigw__v1__get_live_stats_request__field_descriptors[1] =
+{
+  {
+    "top",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsRequest, top),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__get_live_stats_request__field_indices_by_name[] = {
+  0,   /* field[0] = top */
+};
+static const ProtobufCIntRange aigw__v1__get_live_stats_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor aigw__v1__get_live_stats_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.GetLiveStatsRequest",
+  "GetLiveStatsRequest",
+  "Aigw__V1__GetLiveStatsRequest",
+  "aigw.v1",
+  sizeof(Aigw__V1__GetLiveStatsRequest),
+  1,
+  aigw__v1__get_live_stats_request__field_descriptors,
+  aigw__v1__get_live_stats_request__field_indices_by_name,
+  1,  aigw__v1__get_live_stats_request__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__get_live_stats_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor aigw__v1__live_tally__field_descriptors[4] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__LiveTally, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "records",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__LiveTally, records),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tokens",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__LiveTally, tokens),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cost_nano_usd",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__LiveTally, cost_nano_usd),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__live_tally__field_indices_by_name[] = {
+  3,   /* field[3] = cost_nano_usd */
+  0,   /* field[0] = name */
+  1,   /* field[1] = records */
+  2,   /* field[2] = tokens */
+};
+static const ProtobufCIntRange aigw__v1__live_tally__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor aigw__v1__live_tally__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.LiveTally",
+  "LiveTally",
+  "Aigw__V1__LiveTally",
+  "aigw.v1",
+  sizeof(Aigw__V1__LiveTally),
+  4,
+  aigw__v1__live_tally__field_descriptors,
+  aigw__v1__live_tally__field_indices_by_name,
+  1,  aigw__v1__live_tally__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__live_tally__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor aigw__v1__get_live_stats_response__field_descriptors[18] =
+{
+  {
+    "instance_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, instance_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "uptime_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, uptime_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rpc_calls_total",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, rpc_calls_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "in_flight_calls",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, in_flight_calls),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "completions_total",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, completions_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "completion_errors_total",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, completion_errors_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "usage_records_total",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, usage_records_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "input_tokens_total",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, input_tokens_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "output_tokens_total",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, output_tokens_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cost_nano_usd_total",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, cost_nano_usd_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "has_queue",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, has_queue),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "queue_depth",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, queue_depth),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "has_cache",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, has_cache),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cache_hits_total",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, cache_hits_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cache_misses_total",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, cache_misses_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "window_seconds",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetLiveStatsResponse, window_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "top_callers",
+    17,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Aigw__V1__GetLiveStatsResponse, n_top_callers),
+    offsetof(Aigw__V1__GetLiveStatsResponse, top_callers),
+    &aigw__v1__live_tally__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "top_models",
+    18,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Aigw__V1__GetLiveStatsResponse, n_top_models),
+    offsetof(Aigw__V1__GetLiveStatsResponse, top_models),
+    &aigw__v1__live_tally__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__get_live_stats_response__field_indices_by_name[] = {
+  13,   /* field[13] = cache_hits_total */
+  14,   /* field[14] = cache_misses_total */
+  5,   /* field[5] = completion_errors_total */
+  4,   /* field[4] = completions_total */
+  9,   /* field[9] = cost_nano_usd_total */
+  12,   /* field[12] = has_cache */
+  10,   /* field[10] = has_queue */
+  3,   /* field[3] = in_flight_calls */
+  7,   /* field[7] = input_tokens_total */
+  0,   /* field[0] = instance_id */
+  8,   /* field[8] = output_tokens_total */
+  11,   /* field[11] = queue_depth */
+  2,   /* field[2] = rpc_calls_total */
+  16,   /* field[16] = top_callers */
+  17,   /* field[17] = top_models */
+  1,   /* field[1] = uptime_ms */
+  6,   /* field[6] = usage_records_total */
+  15,   /* field[15] = window_seconds */
+};
+static const ProtobufCIntRange aigw__v1__get_live_stats_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 18 }
+};
+const ProtobufCMessageDescriptor aigw__v1__get_live_stats_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.GetLiveStatsResponse",
+  "GetLiveStatsResponse",
+  "Aigw__V1__GetLiveStatsResponse",
+  "aigw.v1",
+  sizeof(Aigw__V1__GetLiveStatsResponse),
+  18,
+  aigw__v1__get_live_stats_response__field_descriptors,
+  aigw__v1__get_live_stats_response__field_indices_by_name,
+  1,  aigw__v1__get_live_stats_response__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__get_live_stats_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue aigw__v1__serving_status__enum_values_by_number[4] =
 {
   { "SERVING_STATUS_UNSPECIFIED", "AIGW__V1__SERVING_STATUS__SERVING_STATUS_UNSPECIFIED", 0 },
@@ -5613,7 +6122,7 @@ const ProtobufCEnumDescriptor aigw__v1__alert_severity__descriptor =
   aigw__v1__alert_severity__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor aigw__v1__admin__method_descriptors[21] =
+static const ProtobufCMethodDescriptor aigw__v1__admin__method_descriptors[22] =
 {
   { "Health", &aigw__v1__health_request__descriptor, &aigw__v1__health_response__descriptor },
   { "ServerInfo", &aigw__v1__server_info_request__descriptor, &aigw__v1__server_info_response__descriptor },
@@ -5636,6 +6145,7 @@ static const ProtobufCMethodDescriptor aigw__v1__admin__method_descriptors[21] =
   { "GetCacheStats", &aigw__v1__get_cache_stats_request__descriptor, &aigw__v1__get_cache_stats_response__descriptor },
   { "FlushCache", &aigw__v1__flush_cache_request__descriptor, &aigw__v1__flush_cache_response__descriptor },
   { "ListAlerts", &aigw__v1__list_alerts_request__descriptor, &aigw__v1__list_alerts_response__descriptor },
+  { "GetLiveStats", &aigw__v1__get_live_stats_request__descriptor, &aigw__v1__get_live_stats_response__descriptor },
 };
 const unsigned aigw__v1__admin__method_indices_by_name[] = {
   10,        /* CreateBudgetAlert */
@@ -5646,6 +6156,7 @@ const unsigned aigw__v1__admin__method_indices_by_name[] = {
   8,        /* GetConfigHistory */
   3,        /* GetCosts */
   4,        /* GetLimits */
+  21,        /* GetLiveStats */
   14,        /* GetQueueStats */
   2,        /* GetUsage */
   0,        /* Health */
@@ -5667,7 +6178,7 @@ const ProtobufCServiceDescriptor aigw__v1__admin__descriptor =
   "Admin",
   "Aigw__V1__Admin",
   "aigw.v1",
-  21,
+  22,
   aigw__v1__admin__method_descriptors,
   aigw__v1__admin__method_indices_by_name
 };
@@ -5838,6 +6349,14 @@ void aigw__v1__admin__list_alerts(ProtobufCService *service,
 {
   assert(service->descriptor == &aigw__v1__admin__descriptor);
   service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void aigw__v1__admin__get_live_stats(ProtobufCService *service,
+                                     const Aigw__V1__GetLiveStatsRequest *input,
+                                     Aigw__V1__GetLiveStatsResponse_Closure closure,
+                                     void *closure_data)
+{
+  assert(service->descriptor == &aigw__v1__admin__descriptor);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void aigw__v1__admin__init (Aigw__V1__Admin_Service *service,
                             Aigw__V1__Admin_ServiceDestroy destroy)

@@ -69,6 +69,9 @@ typedef struct Aigw__V1__Alert Aigw__V1__Alert;
 typedef struct Aigw__V1__AlertDetail Aigw__V1__AlertDetail;
 typedef struct Aigw__V1__ListAlertsRequest Aigw__V1__ListAlertsRequest;
 typedef struct Aigw__V1__ListAlertsResponse Aigw__V1__ListAlertsResponse;
+typedef struct Aigw__V1__GetLiveStatsRequest Aigw__V1__GetLiveStatsRequest;
+typedef struct Aigw__V1__LiveTally Aigw__V1__LiveTally;
+typedef struct Aigw__V1__GetLiveStatsResponse Aigw__V1__GetLiveStatsResponse;
 
 
 /* --- enums --- */
@@ -830,6 +833,82 @@ struct  Aigw__V1__ListAlertsResponse
 #define AIGW__V1__LIST_ALERTS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__list_alerts_response__descriptor) \
     , 0,NULL, 0,NULL }
+
+
+struct  Aigw__V1__GetLiveStatsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Busiest callers and models to include; 0 means 10, at most 100.
+   */
+  uint32_t top;
+};
+#define AIGW__V1__GET_LIVE_STATS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__get_live_stats_request__descriptor) \
+    , 0 }
+
+
+struct  Aigw__V1__LiveTally
+{
+  ProtobufCMessage base;
+  /*
+   * A caller as "org/user" (or either alone), or a model; "other" folds what did not fit.
+   */
+  char *name;
+  uint64_t records;
+  uint64_t tokens;
+  int64_t cost_nano_usd;
+};
+#define AIGW__V1__LIVE_TALLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__live_tally__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0 }
+
+
+struct  Aigw__V1__GetLiveStatsResponse
+{
+  ProtobufCMessage base;
+  char *instance_id;
+  uint64_t uptime_ms;
+  /*
+   * Calls received on every method since start, and in flight now.
+   */
+  uint64_t rpc_calls_total;
+  uint64_t in_flight_calls;
+  /*
+   * Complete and Stream calls that ended, and those that failed for a reason other than the caller's own.
+   */
+  uint64_t completions_total;
+  uint64_t completion_errors_total;
+  /*
+   * Usage this instance recorded since start (Complete and Stream charges and TrackUsage reports).
+   */
+  uint64_t usage_records_total;
+  uint64_t input_tokens_total;
+  uint64_t output_tokens_total;
+  int64_t cost_nano_usd_total;
+  /*
+   * The queue's length now (shared by every instance on one Redis); has_queue false when no queue runs.
+   */
+  protobuf_c_boolean has_queue;
+  uint64_t queue_depth;
+  /*
+   * This instance's cache lookups since start; has_cache false when the cache is off.
+   */
+  protobuf_c_boolean has_cache;
+  uint64_t cache_hits_total;
+  uint64_t cache_misses_total;
+  /*
+   * Over the last `window_seconds`, by cost then records.
+   */
+  uint32_t window_seconds;
+  size_t n_top_callers;
+  Aigw__V1__LiveTally **top_callers;
+  size_t n_top_models;
+  Aigw__V1__LiveTally **top_models;
+};
+#define AIGW__V1__GET_LIVE_STATS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__get_live_stats_response__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL, 0,NULL }
 
 
 /* Aigw__V1__HealthRequest methods */
@@ -1820,6 +1899,63 @@ Aigw__V1__ListAlertsResponse *
 void   aigw__v1__list_alerts_response__free_unpacked
                      (Aigw__V1__ListAlertsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Aigw__V1__GetLiveStatsRequest methods */
+void   aigw__v1__get_live_stats_request__init
+                     (Aigw__V1__GetLiveStatsRequest         *message);
+size_t aigw__v1__get_live_stats_request__get_packed_size
+                     (const Aigw__V1__GetLiveStatsRequest   *message);
+size_t aigw__v1__get_live_stats_request__pack
+                     (const Aigw__V1__GetLiveStatsRequest   *message,
+                      uint8_t             *out);
+size_t aigw__v1__get_live_stats_request__pack_to_buffer
+                     (const Aigw__V1__GetLiveStatsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__GetLiveStatsRequest *
+       aigw__v1__get_live_stats_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__get_live_stats_request__free_unpacked
+                     (Aigw__V1__GetLiveStatsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Aigw__V1__LiveTally methods */
+void   aigw__v1__live_tally__init
+                     (Aigw__V1__LiveTally         *message);
+size_t aigw__v1__live_tally__get_packed_size
+                     (const Aigw__V1__LiveTally   *message);
+size_t aigw__v1__live_tally__pack
+                     (const Aigw__V1__LiveTally   *message,
+                      uint8_t             *out);
+size_t aigw__v1__live_tally__pack_to_buffer
+                     (const Aigw__V1__LiveTally   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__LiveTally *
+       aigw__v1__live_tally__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__live_tally__free_unpacked
+                     (Aigw__V1__LiveTally *message,
+                      ProtobufCAllocator *allocator);
+/* Aigw__V1__GetLiveStatsResponse methods */
+void   aigw__v1__get_live_stats_response__init
+                     (Aigw__V1__GetLiveStatsResponse         *message);
+size_t aigw__v1__get_live_stats_response__get_packed_size
+                     (const Aigw__V1__GetLiveStatsResponse   *message);
+size_t aigw__v1__get_live_stats_response__pack
+                     (const Aigw__V1__GetLiveStatsResponse   *message,
+                      uint8_t             *out);
+size_t aigw__v1__get_live_stats_response__pack_to_buffer
+                     (const Aigw__V1__GetLiveStatsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__GetLiveStatsResponse *
+       aigw__v1__get_live_stats_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__get_live_stats_response__free_unpacked
+                     (Aigw__V1__GetLiveStatsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Aigw__V1__HealthRequest_Closure)
@@ -1978,6 +2114,15 @@ typedef void (*Aigw__V1__ListAlertsRequest_Closure)
 typedef void (*Aigw__V1__ListAlertsResponse_Closure)
                  (const Aigw__V1__ListAlertsResponse *message,
                   void *closure_data);
+typedef void (*Aigw__V1__GetLiveStatsRequest_Closure)
+                 (const Aigw__V1__GetLiveStatsRequest *message,
+                  void *closure_data);
+typedef void (*Aigw__V1__LiveTally_Closure)
+                 (const Aigw__V1__LiveTally *message,
+                  void *closure_data);
+typedef void (*Aigw__V1__GetLiveStatsResponse_Closure)
+                 (const Aigw__V1__GetLiveStatsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -2069,6 +2214,10 @@ struct Aigw__V1__Admin_Service
                       const Aigw__V1__ListAlertsRequest *input,
                       Aigw__V1__ListAlertsResponse_Closure closure,
                       void *closure_data);
+  void (*get_live_stats)(Aigw__V1__Admin_Service *service,
+                         const Aigw__V1__GetLiveStatsRequest *input,
+                         Aigw__V1__GetLiveStatsResponse_Closure closure,
+                         void *closure_data);
 };
 typedef void (*Aigw__V1__Admin_ServiceDestroy)(Aigw__V1__Admin_Service *);
 void aigw__v1__admin__init (Aigw__V1__Admin_Service *service,
@@ -2097,7 +2246,8 @@ void aigw__v1__admin__init (Aigw__V1__Admin_Service *service,
       function_prefix__ ## purge_dead_letters,\
       function_prefix__ ## get_cache_stats,\
       function_prefix__ ## flush_cache,\
-      function_prefix__ ## list_alerts  }
+      function_prefix__ ## list_alerts,\
+      function_prefix__ ## get_live_stats  }
 void aigw__v1__admin__health(ProtobufCService *service,
                              const Aigw__V1__HealthRequest *input,
                              Aigw__V1__HealthResponse_Closure closure,
@@ -2182,6 +2332,10 @@ void aigw__v1__admin__list_alerts(ProtobufCService *service,
                                   const Aigw__V1__ListAlertsRequest *input,
                                   Aigw__V1__ListAlertsResponse_Closure closure,
                                   void *closure_data);
+void aigw__v1__admin__get_live_stats(ProtobufCService *service,
+                                     const Aigw__V1__GetLiveStatsRequest *input,
+                                     Aigw__V1__GetLiveStatsResponse_Closure closure,
+                                     void *closure_data);
 
 /* --- descriptors --- */
 
@@ -2239,6 +2393,9 @@ extern const ProtobufCMessageDescriptor aigw__v1__alert__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__alert_detail__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__list_alerts_request__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__list_alerts_response__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__get_live_stats_request__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__live_tally__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__get_live_stats_response__descriptor;
 extern const ProtobufCServiceDescriptor aigw__v1__admin__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -536,3 +536,61 @@ class ListAlertsResponse(_message.Message):
     alerts: _containers.RepeatedCompositeFieldContainer[Alert]
     active: _containers.RepeatedCompositeFieldContainer[Alert]
     def __init__(self, alerts: _Optional[_Iterable[_Union[Alert, _Mapping]]] = ..., active: _Optional[_Iterable[_Union[Alert, _Mapping]]] = ...) -> None: ...
+
+class GetLiveStatsRequest(_message.Message):
+    __slots__ = ("top",)
+    TOP_FIELD_NUMBER: _ClassVar[int]
+    top: int
+    def __init__(self, top: _Optional[int] = ...) -> None: ...
+
+class LiveTally(_message.Message):
+    __slots__ = ("name", "records", "tokens", "cost_nano_usd")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    COST_NANO_USD_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    records: int
+    tokens: int
+    cost_nano_usd: int
+    def __init__(self, name: _Optional[str] = ..., records: _Optional[int] = ..., tokens: _Optional[int] = ..., cost_nano_usd: _Optional[int] = ...) -> None: ...
+
+class GetLiveStatsResponse(_message.Message):
+    __slots__ = ("instance_id", "uptime_ms", "rpc_calls_total", "in_flight_calls", "completions_total", "completion_errors_total", "usage_records_total", "input_tokens_total", "output_tokens_total", "cost_nano_usd_total", "has_queue", "queue_depth", "has_cache", "cache_hits_total", "cache_misses_total", "window_seconds", "top_callers", "top_models")
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    UPTIME_MS_FIELD_NUMBER: _ClassVar[int]
+    RPC_CALLS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_CALLS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETIONS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_ERRORS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    USAGE_RECORDS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    INPUT_TOKENS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_TOKENS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    COST_NANO_USD_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    HAS_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    HAS_CACHE_FIELD_NUMBER: _ClassVar[int]
+    CACHE_HITS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    CACHE_MISSES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TOP_CALLERS_FIELD_NUMBER: _ClassVar[int]
+    TOP_MODELS_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    uptime_ms: int
+    rpc_calls_total: int
+    in_flight_calls: int
+    completions_total: int
+    completion_errors_total: int
+    usage_records_total: int
+    input_tokens_total: int
+    output_tokens_total: int
+    cost_nano_usd_total: int
+    has_queue: bool
+    queue_depth: int
+    has_cache: bool
+    cache_hits_total: int
+    cache_misses_total: int
+    window_seconds: int
+    top_callers: _containers.RepeatedCompositeFieldContainer[LiveTally]
+    top_models: _containers.RepeatedCompositeFieldContainer[LiveTally]
+    def __init__(self, instance_id: _Optional[str] = ..., uptime_ms: _Optional[int] = ..., rpc_calls_total: _Optional[int] = ..., in_flight_calls: _Optional[int] = ..., completions_total: _Optional[int] = ..., completion_errors_total: _Optional[int] = ..., usage_records_total: _Optional[int] = ..., input_tokens_total: _Optional[int] = ..., output_tokens_total: _Optional[int] = ..., cost_nano_usd_total: _Optional[int] = ..., has_queue: _Optional[bool] = ..., queue_depth: _Optional[int] = ..., has_cache: _Optional[bool] = ..., cache_hits_total: _Optional[int] = ..., cache_misses_total: _Optional[int] = ..., window_seconds: _Optional[int] = ..., top_callers: _Optional[_Iterable[_Union[LiveTally, _Mapping]]] = ..., top_models: _Optional[_Iterable[_Union[LiveTally, _Mapping]]] = ...) -> None: ...

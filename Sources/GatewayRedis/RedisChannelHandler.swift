@@ -102,6 +102,9 @@ final class RedisChannelHandler: ChannelInboundHandler {
                 guard let answered = pending.popFirst() else {
                     throw RedisError(.connection, "Redis sent a reply to no command")
                 }
+                if case .failure(let error) = result, !error.message.hasPrefix("NOSCRIPT") {
+                    stats.observer?(.errorReply)
+                }
                 answered.waiter.complete(result)
             }
         } catch {
@@ -149,15 +152,17 @@ final class RedisChannelHandler: ChannelInboundHandler {
                 self.armTimer(loop, confirming: true)
             } else {
                 let millis = self.commandTimeout.nanoseconds / 1_000_000
-                self.fail(RedisError(.connection, "Redis did not answer within \(millis) ms"))
+                self.fail(RedisError(.connection, "Redis did not answer within \(millis) ms"), event: .commandTimeout)
             }
         }
     }
 
-    /// Fails every waiter with `error`, tells the owner and closes the channel. Later calls do nothing.
-    private func fail(_ error: RedisError) {
+    /// Fails every waiter with `error`, tells the owner and closes the channel. Later calls do nothing. A connection
+    /// error is reported to the observer as `event`.
+    private func fail(_ error: RedisError, event: RedisEvent = .connectionLost) {
         guard open else { return }
         open = false
+        if error.kind == .connection { stats.observer?(event) }
         if error.kind == .connection { stats.healthy.store(false, ordering: .relaxed) }
         timer?.cancel()
         timer = nil

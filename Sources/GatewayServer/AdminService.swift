@@ -11,7 +11,7 @@ final class AdminService: Sendable {
     private let clock: any GatewayClock
     private let startedAtMillis: Int64
     private let startedMonotonic: UInt64
-    private let instanceID: String
+    let instanceID: String
     private let listeners = Mutex<[BoundListener]>([])
     /// Health's per-listener components, built once the listeners are bound: they do not change afterwards.
     private let staticComponents = Mutex<[Aigw_V1_ComponentHealth]>([])

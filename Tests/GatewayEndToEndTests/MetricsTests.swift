@@ -86,10 +86,10 @@ import Testing
         #expect(stats.windowSeconds == 900)
 
         let ctl = ServerProcess.binary("aigwctl", env: "AIGWCTL_BIN")
-        let table = try CLITests.run(ctl, ["models", "--socket", h.server.socketPath])
+        let table = try CLI.run(ctl, ["models", "--socket", h.server.socketPath])
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("MODEL") && table.stdout.contains("gpt-4o"), "\(table.stdout)")
-        let json = try CLITests.run(ctl, ["models", "--socket", h.server.socketPath, "--json", "--model", "gpt-4o"])
+        let json = try CLI.run(ctl, ["models", "--socket", h.server.socketPath, "--json", "--model", "gpt-4o"])
         #expect(json.status == 0, "\(json.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let models = try #require(object["models"] as? [[String: Any]])
@@ -123,12 +123,12 @@ import Testing
     }
 
     @Test func remoteAddressNeedsAllowRemote() throws {
-        let refused = try CLITests.run(
+        let refused = try CLI.run(
             ServerProcess.binary("aigw", env: "AIGW_BIN"), ["check-config"],
             environment: ["AIGW_METRICS_LISTEN": "0.0.0.0:9464"])
         #expect(refused.status != 0)
         #expect((refused.stdout + refused.stderr).contains("metrics.listen"), "\(refused.stdout)\(refused.stderr)")
-        let allowed = try CLITests.run(
+        let allowed = try CLI.run(
             ServerProcess.binary("aigw", env: "AIGW_BIN"), ["check-config"],
             environment: ["AIGW_METRICS_LISTEN": "0.0.0.0:9464", "AIGW_METRICS_ALLOW_REMOTE": "true"])
         #expect(allowed.status == 0, "\(allowed.stdout)\(allowed.stderr)")

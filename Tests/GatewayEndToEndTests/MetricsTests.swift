@@ -2,6 +2,7 @@ import FakeUpstream
 import Foundation
 import GatewayClient
 import GatewayWire
+import RedisTestSupport
 import Testing
 
 /// The Prometheus endpoint of a real aigw, scraped over HTTP while real traffic (Complete against the fake upstream,
@@ -108,6 +109,41 @@ import Testing
         #expect(scrape.value("aigw_rpc_requests_total", ["method": "aigw.v1.Gateway/Stream", "code": "OK"]) == 1)
         let stats = try await h.client.call(Aigw_V1_Admin.getModelStats, Aigw_V1_GetModelStatsRequest())
         #expect((stats.models.first { $0.model == "gpt-4o-mini" }?.firstTokenP50Ms ?? 0) > 0)
+    }
+
+    /// A Redis outage shows as Redis errors, `aigw_redis_up` 0 and fail-open checks; its end as a reconnect.
+    @Test(.enabled(if: SharedLimitTests.redisURL != nil || SharedLimitTests.underCI,
+                   "needs redis-server, which `make test` installs"))
+    func redisOutageAndReconnectAreCounted() async throws {
+        let redis = try RedisServerProcess()
+        let server = try ServerProcess(environment: ["REDIS_URL": redis.url])
+        let client = try await server.client()
+        defer { Task { await client.close(); server.terminate() } }
+        let address = try #require(server.metricsAddress)
+        var caller = Aigw_V1_Caller()
+        caller.userId = "redis-metrics"
+        caller.endpoint = .chat
+        var check = Aigw_V1_CheckLimitRequest()
+        check.caller = caller
+        #expect(try await !client.call(Aigw_V1_Gateway.checkLimit, check).degraded)
+        let before = try Scrape(address)
+        #expect(before.value("aigw_redis_up", [:]) == 1)
+
+        redis.kill()
+        #expect(try await client.call(Aigw_V1_Gateway.checkLimit, check).degraded)
+        let down = try Scrape(address)
+        #expect(down.value("aigw_redis_up", [:]) == 0)
+        #expect((down.value("aigw_redis_errors_total", [:]) ?? 0) >= 1)
+        #expect(down.value("aigw_ratelimit_fail_open_total", ["endpoint": "chat"]) == 1)
+
+        try redis.start()
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline, try await client.call(Aigw_V1_Gateway.checkLimit, check).degraded {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let back = try Scrape(address)
+        #expect(back.value("aigw_redis_up", [:]) == 1)
+        #expect((back.value("aigw_redis_reconnects_total", [:]) ?? 0) >= 1)
     }
 
     @Test func onlyMetricsIsServed() async throws {

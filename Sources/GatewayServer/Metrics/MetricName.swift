@@ -53,4 +53,13 @@ public enum MetricName {
     // The process
     public static let buildInfo = "aigw_build_info"
     public static let startTime = "aigw_process_start_time_seconds"
+
+    /// Every name above, for the checks that the dashboard and docs use only these and document all of them.
+    public static let all: [String] = [
+        rpcRequests, rpcDuration, rpcInFlight, connectionsOpen, upstreamRequests, upstreamDuration, upstreamErrors,
+        upstreamRetries, upstreamFallbacks, firstTokenDuration, tokens, cost, usageRecords, rateLimitChecks,
+        rateLimitDenials, rateLimitShadowDenials, rateLimitFailOpen, redisErrors, redisReconnects, redisUp,
+        alertsRaised, cacheLookups, cacheStores, cacheStoredBytes, cacheBytes, cacheEntries, queueEnqueued,
+        queueDeadLettered, queueDepth, queueDeadLetters, buildInfo, startTime,
+    ]
 }

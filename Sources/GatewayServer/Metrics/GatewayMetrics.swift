@@ -37,10 +37,10 @@ public final class GatewayMetrics: Sendable {
     /// - Parameter maxModels: distinct model label values before the rest are reported as `other`.
     public init(version: String = AigwVersion.current, startUnixMillis: Int64, maxModels: Int = 50) {
         models = ModelLabels(capacity: maxModels)
-        registry.makeGauge(
+        registry.gauge(
             name: MetricName.buildInfo, labels: [("version", version)], help: "Always 1; the running aigw version"
         ).set(to: 1)
-        registry.makeGauge(name: MetricName.startTime, help: "When this process started, seconds since the Unix epoch")
+        registry.gauge(name: MetricName.startTime, help: "When this process started, seconds since the Unix epoch")
             .set(to: Double(startUnixMillis) / 1000)
     }
 
@@ -57,7 +57,7 @@ public final class GatewayMetrics: Sendable {
     public func completion(_ outcome: CompletionOutcome) {
         attempts(outcome.attempts)
         if let ttft = outcome.firstTokenMillis {
-            registry.makeDurationHistogram(
+            registry.durationHistogram(
                 name: MetricName.firstTokenDuration, labels: [("model", models.label(outcome.completion.model))],
                 buckets: Self.upstreamBuckets, help: "Streams: time from the request to the first token"
             ).record(.milliseconds(ttft))
@@ -75,29 +75,29 @@ public final class GatewayMetrics: Sendable {
             let labels = [("provider", attempt.provider.rawValue), ("model", models.label(attempt.model))]
             let category = attempt.error?.category
             if category != .cancelled {
-                registry.makeCounter(
+                registry.counter(
                     name: MetricName.upstreamRequests, labels: labels + [("result", category == nil ? "ok" : "error")],
                     help: "Upstream provider calls (attempts, retries included) by result"
                 ).increment()
-                registry.makeDurationHistogram(
+                registry.durationHistogram(
                     name: MetricName.upstreamDuration, labels: labels, buckets: Self.upstreamBuckets,
                     help: "Upstream provider call latency, per attempt"
                 ).record(.milliseconds(attempt.latencyMillis))
             }
             if let category {
-                registry.makeCounter(
+                registry.counter(
                     name: MetricName.upstreamErrors, labels: labels + [("category", Self.snakeCase(category.rawValue))],
                     help: "Failed upstream attempts by error category"
                 ).increment()
             }
             if let previous {
                 if previous.provider == attempt.provider && previous.model == attempt.model {
-                    registry.makeCounter(
+                    registry.counter(
                         name: MetricName.upstreamRetries, labels: labels,
                         help: "Upstream attempts that retried the same provider and model"
                     ).increment()
                 } else {
-                    registry.makeCounter(
+                    registry.counter(
                         name: MetricName.upstreamFallbacks, labels: labels,
                         help: "Upstream attempts that fell back to this provider and model after another failed"
                     ).increment()
@@ -125,7 +125,7 @@ public final class GatewayMetrics: Sendable {
     /// A usage record was newly recorded (Complete, Stream or TrackUsage): its tokens and cost.
     public func usage(_ record: UsageRecord) {
         let labels = [("model", models.label(record.model)), ("endpoint", record.endpoint.rawValue)]
-        registry.makeCounter(
+        registry.counter(
             name: MetricName.usageRecords, labels: labels + [("cache_hit", record.cacheHit ? "true" : "false")],
             help: "Requests whose usage was recorded"
         ).increment()
@@ -133,12 +133,12 @@ public final class GatewayMetrics: Sendable {
             ("input", record.usage.input), ("cached_input", record.usage.cachedInput),
             ("cache_write", record.usage.cacheWrite), ("output", record.usage.output),
         ] where count > 0 {
-            registry.makeCounter(
+            registry.counter(
                 name: MetricName.tokens, labels: labels + [("kind", kind)], help: "Tokens recorded, by kind"
             ).increment(by: Int64(clamping: count))
         }
         if record.costNanos > 0 {
-            registry.makeCounter(name: MetricName.cost, labels: labels, help: "Cost recorded, in US dollars")
+            registry.counter(name: MetricName.cost, labels: labels, help: "Cost recorded, in US dollars")
                 .increment(by: Double(record.costNanos) / 1e9)
         }
     }
@@ -153,10 +153,10 @@ public final class GatewayMetrics: Sendable {
     /// What `RedisClient`'s observer reports.
     public func redis(_ event: RedisEvent) {
         if event == .reconnected {
-            registry.makeCounter(name: MetricName.redisReconnects, help: "Redis connections set up again after a loss")
+            registry.counter(name: MetricName.redisReconnects, help: "Redis connections set up again after a loss")
                 .increment()
         } else {
-            registry.makeCounter(
+            registry.counter(
                 name: MetricName.redisErrors, labels: [("event", event.rawValue)],
                 help: "Redis connection failures, losses, command timeouts and error replies"
             ).increment()
@@ -165,7 +165,7 @@ public final class GatewayMetrics: Sendable {
 
     /// An alert was raised (budget thresholds today).
     public func alertRaised(kind: String) {
-        registry.makeCounter(name: MetricName.alertsRaised, labels: [("kind", kind)], help: "Alerts raised, by kind")
+        registry.counter(name: MetricName.alertsRaised, labels: [("kind", kind)], help: "Alerts raised, by kind")
             .increment()
     }
 
@@ -173,7 +173,7 @@ public final class GatewayMetrics: Sendable {
 
     /// The response cache looked `endpoint` up: a hit or a miss.
     public func cacheLookup(endpoint: Endpoint, hit: Bool) {
-        registry.makeCounter(
+        registry.counter(
             name: MetricName.cacheLookups, labels: [("endpoint", endpoint.rawValue), ("result", hit ? "hit" : "miss")],
             help: "Response cache lookups by result"
         ).increment()
@@ -182,9 +182,9 @@ public final class GatewayMetrics: Sendable {
     /// The response cache stored an answer of `bytes` bytes for `endpoint`.
     public func cacheStored(endpoint: Endpoint, bytes: Int) {
         let labels = [("endpoint", endpoint.rawValue)]
-        registry.makeCounter(name: MetricName.cacheStores, labels: labels, help: "Answers stored in the response cache")
+        registry.counter(name: MetricName.cacheStores, labels: labels, help: "Answers stored in the response cache")
             .increment()
-        registry.makeCounter(
+        registry.counter(
             name: MetricName.cacheStoredBytes, labels: labels, help: "Bytes written to the response cache"
         ).increment(by: Int64(max(0, bytes)))
     }
@@ -193,14 +193,14 @@ public final class GatewayMetrics: Sendable {
 
     /// A job was queued at `priority` ("high", "normal", "low").
     public func queueEnqueued(priority: String) {
-        registry.makeCounter(
+        registry.counter(
             name: MetricName.queueEnqueued, labels: [("priority", priority)], help: "Jobs queued, by priority"
         ).increment()
     }
 
     /// A job for `endpoint` went to the dead-letter list.
     public func queueDeadLettered(endpoint: Endpoint) {
-        registry.makeCounter(
+        registry.counter(
             name: MetricName.queueDeadLettered, labels: [("endpoint", endpoint.rawValue)],
             help: "Jobs moved to the dead-letter list"
         ).increment()
@@ -251,7 +251,7 @@ public final class RPCMethodMetrics: Sendable {
         self.registry = registry
         self.method = method
         ok = Self.counter(registry, method, .ok)
-        duration = registry.makeDurationHistogram(
+        duration = registry.durationHistogram(
             name: MetricName.rpcDuration, labels: [("method", method)], buckets: GatewayMetrics.rpcBuckets,
             help: "RPC latency, from the request frame to the answer")
     }
@@ -259,7 +259,7 @@ public final class RPCMethodMetrics: Sendable {
     private static func counter(_ registry: PrometheusCollectorRegistry, _ method: String, _ code: Aigw_V1_StatusCode)
         -> Counter
     {
-        registry.makeCounter(
+        registry.counter(
             name: MetricName.rpcRequests, labels: [("method", method), ("code", code.name)],
             help: "RPCs answered, by method and status code")
     }
@@ -290,19 +290,19 @@ public struct LimitMetrics: Sendable {
         init(_ registry: PrometheusCollectorRegistry, _ endpoint: Endpoint) {
             let e = ("endpoint", endpoint.rawValue)
             let checksHelp = "CheckLimit verdicts by endpoint and result"
-            allowed = registry.makeCounter(
+            allowed = registry.counter(
                 name: MetricName.rateLimitChecks, labels: [e, ("result", "allowed")], help: checksHelp)
-            denied = registry.makeCounter(
+            denied = registry.counter(
                 name: MetricName.rateLimitChecks, labels: [e, ("result", "denied")], help: checksHelp)
             deniedBy = Dictionary(uniqueKeysWithValues: LimitLevel.allCases.map { level in
-                (level, registry.makeCounter(
+                (level, registry.counter(
                     name: MetricName.rateLimitDenials, labels: [e, ("level", level.rawValue)],
                     help: "Denied checks by the level that denied first"))
             })
-            shadowDenied = registry.makeCounter(
+            shadowDenied = registry.counter(
                 name: MetricName.rateLimitShadowDenials, labels: [e],
                 help: "Checks a shadow-mode limit would have denied")
-            failOpen = registry.makeCounter(
+            failOpen = registry.counter(
                 name: MetricName.rateLimitFailOpen, labels: [e],
                 help: "Checks allowed uncounted because the limit store was unreachable")
         }
@@ -346,7 +346,7 @@ private final class GaugeCollector: Sendable {
     func update(_ registry: PrometheusCollectorRegistry) {
         var seen: [[String]: Gauge] = [:]
         for (values, value) in collect() where values.count == labels.count {
-            let gauge = registry.makeGauge(name: name, labels: Array(zip(labels, values)), help: help)
+            let gauge = registry.gauge(name: name, labels: Array(zip(labels, values)), help: help)
             gauge.set(value)
             seen[values] = gauge
         }
@@ -381,7 +381,28 @@ private final class CounterCollector: Sendable {
             }
             let delta = total >= previous ? total - previous : total
             guard delta > 0 || previous == 0 else { continue }
-            registry.makeCounter(name: name, labels: Array(zip(labels, values)), help: help).increment(by: delta)
+            registry.counter(name: name, labels: Array(zip(labels, values)), help: help).increment(by: delta)
         }
+    }
+}
+
+extension PrometheusCollectorRegistry {
+    /// The registry's descriptor-based calls with aigw's full metric names (already `aigw_..._unit`).
+    fileprivate static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
+    fileprivate func counter(name: String, labels: [(String, String)] = [], help: String) -> Counter {
+        makeCounter(descriptor: Self.descriptor(name, help), labels: labels)
+    }
+
+    fileprivate func gauge(name: String, labels: [(String, String)] = [], help: String) -> Gauge {
+        makeGauge(descriptor: Self.descriptor(name, help), labels: labels)
+    }
+
+    fileprivate func durationHistogram(
+        name: String, labels: [(String, String)] = [], buckets: [Duration], help: String
+    ) -> DurationHistogram {
+        makeDurationHistogram(descriptor: Self.descriptor(name, help), labels: labels, buckets: buckets)
     }
 }

@@ -50,6 +50,8 @@ final class RedisChannelHandler: ChannelInboundHandler {
     private var lastRead = NIODeadline.uptimeNanoseconds(0)
     private var open = true
     private var closeWhenIdle = false
+    /// Whether the channel ever connected: a connect attempt that fails is reported as such, not as a lost connection.
+    private var connected = false
     /// Told once, when the channel stops taking commands (error, timeout, close), so the owner can replace it.
     var onClose: ((RedisChannelHandler) -> Void)?
 
@@ -86,6 +88,12 @@ final class RedisChannelHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        connected = context.channel.isActive
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        connected = true
+        context.fireChannelActive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -162,7 +170,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
     private func fail(_ error: RedisError, event: RedisEvent = .connectionLost) {
         guard open else { return }
         open = false
-        if error.kind == .connection { stats.observer?(event) }
+        if error.kind == .connection && connected { stats.observer?(event) }
         if error.kind == .connection { stats.healthy.store(false, ordering: .relaxed) }
         timer?.cancel()
         timer = nil

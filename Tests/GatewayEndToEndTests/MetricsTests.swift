@@ -158,6 +158,21 @@ import Testing
         #expect(ok == 200 && body.contains("# TYPE aigw_rpc_requests_total counter"))
     }
 
+    /// A client that connects and sends nothing is disconnected, so idle connections cannot pile up.
+    @Test func idleConnectionsAreClosed() throws {
+        let server = try ServerProcess()
+        defer { server.terminate() }
+        let address = try #require(server.metricsAddress)
+        let fd = try Scrape.connect(address)
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let started = ContinuousClock.now
+        var byte: UInt8 = 0
+        #expect(recv(fd, &byte, 1, 0) == 0, "the server closed the connection")
+        #expect(ContinuousClock.now - started < .seconds(15))
+    }
+
     @Test func remoteAddressNeedsAllowRemote() throws {
         let refused = try CLI.run(
             ServerProcess.binary("aigw", env: "AIGW_BIN"), ["check-config"],
@@ -221,22 +236,8 @@ struct Scrape {
 
     /// A plain HTTP/1.1 request over a socket; the server closes after answering.
     static func get(_ address: String, path: String, method: String = "GET") throws -> (Int, String) {
-        guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
-            throw TestFailure("bad address \(address)")
-        }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket failed") }
+        let fd = try connect(address)
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = port.bigEndian
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw TestFailure("cannot connect to \(address)") }
         let request = "\(method) \(path) HTTP/1.1\r\nHost: \(address)\r\nContent-Length: 0\r\n\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
         var response: [UInt8] = []
@@ -251,5 +252,28 @@ struct Scrape {
         let statusLine = text[..<headEnd.lowerBound].split(separator: "\r\n").first ?? ""
         let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0
         return (status, String(text[headEnd.upperBound...]))
+    }
+
+    /// A TCP connection to "127.0.0.1:PORT"; the caller closes it.
+    static func connect(_ address: String) throws -> Int32 {
+        guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
+            throw TestFailure("bad address \(address)")
+        }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket failed") }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw TestFailure("cannot connect to \(address)")
+        }
+        return fd
     }
 }

@@ -20,6 +20,7 @@ public final class GatewayMetrics: Sendable {
     let models: ModelLabels
     private let gaugeCollectors = Mutex<[GaugeCollector]>([])
     private let counterCollectors = Mutex<[CounterCollector]>([])
+    private let scrapeLock = ScrapeLock()
 
     /// RPC latency buckets: CheckLimit answers in microseconds, Complete in seconds.
     static let rpcBuckets: [Duration] = [
@@ -209,11 +210,12 @@ public final class GatewayMetrics: Sendable {
     // MARK: Collectors evaluated at scrape time
 
     /// Registers a gauge whose series `collect` returns at each scrape: one value per label-value tuple, in the order
-    /// of `labels`. Series that `collect` no longer returns disappear. `collect` runs on the scrape's thread and must
-    /// not block; e.g. the queue registers `aigw_queue_depth` with `labels: ["priority"]`.
+    /// of `labels`. Series that `collect` no longer returns disappear. `collect` may suspend (a Redis read) but should
+    /// answer within a second, as the scraper waits for it; e.g. the queue registers `aigw_queue_depth` with
+    /// `labels: ["priority"]`.
     public func registerGauge(
         name: String, help: String, labels: [String] = [],
-        collect: @escaping @Sendable () -> [(labelValues: [String], value: Double)]
+        collect: @escaping @Sendable () async -> [(labelValues: [String], value: Double)]
     ) {
         gaugeCollectors.withLock { $0.append(GaugeCollector(name: name, help: help, labels: labels, collect: collect)) }
     }
@@ -222,19 +224,22 @@ public final class GatewayMetrics: Sendable {
     /// `collect`'s totals grew since the previous scrape (a total that went down, after a reset, is taken as new).
     public func registerCounter(
         name: String, help: String, labels: [String] = [],
-        collect: @escaping @Sendable () -> [(labelValues: [String], total: Double)]
+        collect: @escaping @Sendable () async -> [(labelValues: [String], total: Double)]
     ) {
         counterCollectors.withLock {
             $0.append(CounterCollector(name: name, help: help, labels: labels, collect: collect))
         }
     }
 
-    /// The text exposition, after running the collectors.
-    public func exposition() -> [UInt8] {
-        let gauges = gaugeCollectors.withLock { $0 }
-        for collector in gauges { collector.update(registry) }
-        let counters = counterCollectors.withLock { $0 }
-        for collector in counters { collector.update(registry) }
+    /// The text exposition, after running the collectors. Concurrent scrapes run them one at a time, so a counter
+    /// collector never adds the same growth twice.
+    public func exposition() async -> [UInt8] {
+        await scrapeLock.run {
+            let gauges = gaugeCollectors.withLock { $0 }
+            for collector in gauges { await collector.update(registry) }
+            let counters = counterCollectors.withLock { $0 }
+            for collector in counters { await collector.update(registry) }
+        }
         return registry.emitToBuffer()
     }
 }
@@ -332,20 +337,20 @@ private final class GaugeCollector: Sendable {
     let name: String
     let help: String
     let labels: [String]
-    let collect: @Sendable () -> [(labelValues: [String], value: Double)]
+    let collect: @Sendable () async -> [(labelValues: [String], value: Double)]
     /// Series set at the previous scrape, so those that vanished are removed.
     let live = Mutex<[[String]: Gauge]>([:])
 
-    init(name: String, help: String, labels: [String], collect: @escaping @Sendable () -> [(labelValues: [String], value: Double)]) {
+    init(name: String, help: String, labels: [String], collect: @escaping @Sendable () async -> [(labelValues: [String], value: Double)]) {
         self.name = name
         self.help = help
         self.labels = labels
         self.collect = collect
     }
 
-    func update(_ registry: PrometheusCollectorRegistry) {
+    func update(_ registry: PrometheusCollectorRegistry) async {
         var seen: [[String]: Gauge] = [:]
-        for (values, value) in collect() where values.count == labels.count {
+        for (values, value) in await collect() where values.count == labels.count {
             let gauge = registry.gauge(name: name, labels: Array(zip(labels, values)), help: help)
             gauge.set(value)
             seen[values] = gauge
@@ -363,18 +368,18 @@ private final class CounterCollector: Sendable {
     let name: String
     let help: String
     let labels: [String]
-    let collect: @Sendable () -> [(labelValues: [String], total: Double)]
+    let collect: @Sendable () async -> [(labelValues: [String], total: Double)]
     let last = Mutex<[[String]: Double]>([:])
 
-    init(name: String, help: String, labels: [String], collect: @escaping @Sendable () -> [(labelValues: [String], total: Double)]) {
+    init(name: String, help: String, labels: [String], collect: @escaping @Sendable () async -> [(labelValues: [String], total: Double)]) {
         self.name = name
         self.help = help
         self.labels = labels
         self.collect = collect
     }
 
-    func update(_ registry: PrometheusCollectorRegistry) {
-        for (values, total) in collect() where values.count == labels.count {
+    func update(_ registry: PrometheusCollectorRegistry) async {
+        for (values, total) in await collect() where values.count == labels.count {
             let previous = last.withLock { last in
                 defer { last[values] = total }
                 return last[values] ?? 0
@@ -404,5 +409,24 @@ extension PrometheusCollectorRegistry {
         name: String, labels: [(String, String)] = [], buckets: [Duration], help: String
     ) -> DurationHistogram {
         makeDurationHistogram(descriptor: Self.descriptor(name, help), labels: labels, buckets: buckets)
+    }
+}
+
+/// Runs scrapes' collector passes one after another.
+private actor ScrapeLock {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run(_ body: @Sendable () async -> Void) async {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        busy = true
+        await body()
+        if waiting.isEmpty {
+            busy = false
+        } else {
+            waiting.removeFirst().resume()
+        }
     }
 }

@@ -8,8 +8,8 @@ import NIOPosix
 ///
 /// It binds to loopback unless the operator allows otherwise (`metrics.allow_remote`), since the metrics name models
 /// and reveal traffic. A request body is never read into memory (a request with one is refused), headers are capped
-/// by NIO's parser, and each connection is closed after its answer, so a client cannot make it hold more than one
-/// exposition per connection.
+/// by NIO's parser, each connection is closed after its answer and any connection still open after 10 s is closed,
+/// so a client cannot make it hold more than one exposition per connection, nor connections for long.
 final class MetricsHTTPServer: Sendable {
     private let metrics: GatewayMetrics
     private let group: any EventLoopGroup
@@ -51,9 +51,20 @@ private final class MetricsRequestHandler: ChannelInboundHandler {
     private let metrics: GatewayMetrics
     private var head: HTTPRequestHead?
     private var hasBody = false
+    private var answered = false
+    private var timeout: Scheduled<Void>?
 
     init(metrics: GatewayMetrics) {
         self.metrics = metrics
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timeout = context.eventLoop.scheduleTask(in: .seconds(10)) { bound.value.close(promise: nil) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timeout?.cancel()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -63,31 +74,46 @@ private final class MetricsRequestHandler: ChannelInboundHandler {
         case .body:
             hasBody = true
         case .end:
-            guard let head else { return }
+            guard let head, !answered else { return }
             self.head = nil
+            answered = true
             respond(context, head)
         }
     }
 
     private func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead) {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-        let status: HTTPResponseStatus
         var body = ByteBuffer()
-        var contentType = "text/plain; charset=utf-8"
         if path != "/metrics" {
-            status = .notFound
             body.writeString("not found: metrics are at /metrics\n")
+            write(context, head, .notFound, body, "text/plain; charset=utf-8")
         } else if head.method != .GET && head.method != .HEAD {
-            status = .methodNotAllowed
             body.writeString("use GET\n")
+            write(context, head, .methodNotAllowed, body, "text/plain; charset=utf-8")
         } else if hasBody {
-            status = .badRequest
             body.writeString("a scrape has no body\n")
+            write(context, head, .badRequest, body, "text/plain; charset=utf-8")
         } else {
-            status = .ok
-            contentType = "text/plain; version=0.0.4; charset=utf-8"
-            body.writeBytes(metrics.exposition())
+            // Collectors may suspend (a Redis read): gather off the loop, write back on it.
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            let metrics = self.metrics
+            Task {
+                let bytes = await metrics.exposition()
+                loop.execute {
+                    var body = ByteBuffer()
+                    body.writeBytes(bytes)
+                    bound.value.write(boundContext.value, head, .ok, body, "text/plain; version=0.0.4; charset=utf-8")
+                }
+            }
         }
+    }
+
+    private func write(
+        _ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ status: HTTPResponseStatus, _ body: ByteBuffer,
+        _ contentType: String
+    ) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Content-Length", value: String(body.readableBytes))

@@ -50,6 +50,8 @@ final class RedisChannelHandler: ChannelInboundHandler {
     private var lastRead = NIODeadline.uptimeNanoseconds(0)
     private var open = true
     private var closeWhenIdle = false
+    /// Whether the channel ever connected: a connect attempt that fails is reported as such, not as a lost connection.
+    private var connected = false
     /// Told once, when the channel stops taking commands (error, timeout, close), so the owner can replace it.
     var onClose: ((RedisChannelHandler) -> Void)?
 
@@ -86,6 +88,12 @@ final class RedisChannelHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        connected = context.channel.isActive
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        connected = true
+        context.fireChannelActive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -101,6 +109,9 @@ final class RedisChannelHandler: ChannelInboundHandler {
             while let result = try parser.next() {
                 guard let answered = pending.popFirst() else {
                     throw RedisError(.connection, "Redis sent a reply to no command")
+                }
+                if case .failure(let error) = result, !error.message.hasPrefix("NOSCRIPT") {
+                    stats.observer?(.errorReply)
                 }
                 answered.waiter.complete(result)
             }
@@ -149,15 +160,17 @@ final class RedisChannelHandler: ChannelInboundHandler {
                 self.armTimer(loop, confirming: true)
             } else {
                 let millis = self.commandTimeout.nanoseconds / 1_000_000
-                self.fail(RedisError(.connection, "Redis did not answer within \(millis) ms"))
+                self.fail(RedisError(.connection, "Redis did not answer within \(millis) ms"), event: .commandTimeout)
             }
         }
     }
 
-    /// Fails every waiter with `error`, tells the owner and closes the channel. Later calls do nothing.
-    private func fail(_ error: RedisError) {
+    /// Fails every waiter with `error`, tells the owner and closes the channel. Later calls do nothing. A connection
+    /// error is reported to the observer as `event`.
+    private func fail(_ error: RedisError, event: RedisEvent = .connectionLost) {
         guard open else { return }
         open = false
+        if error.kind == .connection && connected { stats.observer?(event) }
         if error.kind == .connection { stats.healthy.store(false, ordering: .relaxed) }
         timer?.cancel()
         timer = nil

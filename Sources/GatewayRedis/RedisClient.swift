@@ -15,14 +15,18 @@ public final class RedisClient: Sendable {
     private let next = Atomic<Int>(0)
     private let closed = Atomic<Bool>(false)
 
-    /// - Parameter group: where the connections live; the server's group, so its handlers share their loop with one.
+    /// - Parameters:
+    ///   - group: where the connections live; the server's group, so its handlers share their loop with one.
+    ///   - observer: told about each connection's connects, losses, timeouts and error replies (metrics), on the
+    ///     connection's loop; it must not block.
     public init(
-        configuration: RedisConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        configuration: RedisConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        observer: (@Sendable (RedisEvent) -> Void)? = nil
     ) {
         self.configuration = configuration
         let eventLoops = Array(group.makeIterator())
         let connections = (0..<max(configuration.poolSize, eventLoops.count)).map {
-            RedisConnection(configuration: configuration, eventLoop: eventLoops[$0 % eventLoops.count])
+            RedisConnection(configuration: configuration, eventLoop: eventLoops[$0 % eventLoops.count], observer: observer)
         }
         self.connections = connections
         loops = eventLoops.map { loop in LoopConnections(loop: loop, connections: connections.filter { $0.eventLoop === loop }) }

@@ -21,6 +21,12 @@ final class RedisConnection: @unchecked Sendable {
         let commands = Atomic<Int>(0)
         let connects = Atomic<Int>(0)
         let healthy = Atomic<Bool>(false)
+        /// Told about connects, losses, timeouts and error replies (see `RedisEvent`); from the connection's loop.
+        let observer: (@Sendable (RedisEvent) -> Void)?
+
+        init(observer: (@Sendable (RedisEvent) -> Void)? = nil) {
+            self.observer = observer
+        }
     }
 
     private enum State {
@@ -31,7 +37,7 @@ final class RedisConnection: @unchecked Sendable {
     }
 
     let eventLoop: any EventLoop
-    let stats = Stats()
+    let stats: Stats
     private let configuration: RedisConfiguration
     // Confined to `eventLoop`.
     private var state = State.idle
@@ -40,10 +46,13 @@ final class RedisConnection: @unchecked Sendable {
     private var backoff = TimeAmount.zero
     private var retryAt = NIODeadline.uptimeNanoseconds(0)
     private var lastConnectError = ""
+    /// Whether a connection was ever set up, so the next setup counts as a reconnect.
+    private var wasReady = false
 
-    init(configuration: RedisConfiguration, eventLoop: any EventLoop) {
+    init(configuration: RedisConfiguration, eventLoop: any EventLoop, observer: (@Sendable (RedisEvent) -> Void)? = nil) {
         self.configuration = configuration
         self.eventLoop = eventLoop
+        stats = Stats(observer: observer)
     }
 
     /// Sends one encoded command and waits for its reply. Error replies are thrown as `RedisError.Kind.server`.
@@ -162,6 +171,8 @@ final class RedisConnection: @unchecked Sendable {
     private func becomeReady(_ handler: RedisChannelHandler) {
         backoff = .zero
         state = .ready(handler)
+        if wasReady { stats.observer?(.reconnected) }
+        wasReady = true
         stats.healthy.store(true, ordering: .relaxed)
         let queued = waiting
         waiting.removeAll()
@@ -171,6 +182,7 @@ final class RedisConnection: @unchecked Sendable {
 
     private func connectFailed(_ message: String) {
         lastConnectError = message
+        stats.observer?(.connectFailed)
         backoff = backoff == .zero ? .milliseconds(100) : min(backoff * 2, .seconds(2))
         retryAt = .now() + backoff
         state = .idle

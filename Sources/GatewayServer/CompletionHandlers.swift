@@ -15,6 +15,10 @@ struct CompletionHandlers: Sendable {
     let budgets: BudgetService?
     /// How calls end, for the error-rate alert.
     var outcomes: CompletionOutcomeCounter? = nil
+    /// Upstream attempts, retries, fallbacks and time to first token for Prometheus; nil when metrics are off.
+    var metrics: GatewayMetrics? = nil
+    /// Per-model latency, errors, throughput and cost for `Admin.GetModelStats`.
+    var performance: ModelPerformance? = nil
 
     func register(into router: inout MethodRouter) {
         router.unary(Aigw_V1_Gateway.complete) { request, context in try await complete(request, context) }
@@ -34,12 +38,14 @@ struct CompletionHandlers: Sendable {
             response.costNanoUsd = await charge(neutral, outcome, context) ?? 0
             await budgets?.release(hold)
             outcomes?.succeeded()
+            observe(outcome, cost: response.costNanoUsd)
             return response
         } catch {
             outcomes?.failed(error.error)
             log(error, context)
-            await charge(neutral, error, context)
+            let cost = await charge(neutral, error, context)
             await budgets?.release(hold)
+            observe(error, cost: cost)
             throw error.error
         }
     }
@@ -76,6 +82,7 @@ struct CompletionHandlers: Sendable {
             log(error, context)
             let cost = await charge(neutral, error, context)
             await budgets?.release(hold)
+            observe(error, cost: cost)
             if error.usage != .zero && error.error.code != .cancelled {
                 var end = Aigw_V1_StreamEnd()
                 end.usage = WireMapping.usage(error.usage)
@@ -95,6 +102,7 @@ struct CompletionHandlers: Sendable {
         end.costNanoUsd = await charge(neutral, outcome, context) ?? 0
         await budgets?.release(hold)
         outcomes?.succeeded()
+        observe(outcome, cost: end.costNanoUsd)
         var event = Aigw_V1_StreamEvent()
         event.event = .end(end)
         try await writer.send(event)
@@ -131,6 +139,36 @@ struct CompletionHandlers: Sendable {
         } catch {
             context.logger.warning("usage not recorded", metadata: ["error": "\(error)", "model": "\(entry.model)"])
             return nil
+        }
+    }
+
+    /// Reports an answered call's attempts: to Prometheus, and to the model window (each failed attempt as an error of
+    /// its model, the answering attempt with its latency, tokens and the call's cost).
+    private func observe(_ outcome: CompletionOutcome, cost: Int64) {
+        metrics?.completion(outcome)
+        guard let performance else { return }
+        for attempt in outcome.attempts {
+            if let error = attempt.error {
+                if error.category != .cancelled {
+                    performance.record(.init(model: attempt.model, failed: true, latencyMillis: attempt.latencyMillis))
+                }
+            } else {
+                performance.record(.init(
+                    model: attempt.model, failed: false, latencyMillis: attempt.latencyMillis,
+                    firstTokenMillis: outcome.firstTokenMillis, outputTokens: outcome.completion.usage.output,
+                    costNanos: cost))
+            }
+        }
+    }
+
+    /// Reports a failed call's attempts; what it was charged (a stream cut midway) goes to the last one.
+    private func observe(_ failure: CompletionFailure, cost: Int64?) {
+        metrics?.completion(failure)
+        guard let performance else { return }
+        for (i, attempt) in failure.attempts.enumerated() where attempt.error?.category != .cancelled {
+            performance.record(.init(
+                model: attempt.model, failed: true, latencyMillis: attempt.latencyMillis,
+                costNanos: i == failure.attempts.count - 1 ? cost ?? 0 : 0))
         }
     }
 

@@ -204,6 +204,22 @@ public enum ConfigLoader {
             help: "how often the monitoring alerts are evaluated, 100 to 600000", secret: false,
             apply: { c, v in c.monitor.intervalMillis = try int(v, 100...600_000) },
             read: { String($0.monitor.intervalMillis) }),
+        Key(path: "metrics.listen", env: ["AIGW_METRICS_LISTEN"],
+            help: "host:port serving Prometheus GET /metrics; empty disables it", secret: false,
+            apply: { c, v in
+                if !v.isEmpty { _ = try hostPort(v) }
+                c.metrics.listen = v
+            }, read: { $0.metrics.listen }),
+        Key(path: "metrics.allow_remote", env: ["AIGW_METRICS_ALLOW_REMOTE"],
+            help: "allow metrics.listen on a non-loopback address", secret: false,
+            apply: { c, v in c.metrics.allowRemote = try bool(v) }, read: { String($0.metrics.allowRemote) }),
+        Key(path: "metrics.max_models", env: ["AIGW_METRICS_MAX_MODELS"],
+            help: "distinct model label values before the rest are reported as other, 1 to 1000", secret: false,
+            apply: { c, v in c.metrics.maxModels = try int(v, 1...1_000) }, read: { String($0.metrics.maxModels) }),
+        Key(path: "metrics.model_stats_window_minutes", env: ["AIGW_MODEL_STATS_WINDOW_MINUTES"],
+            help: "how far back Admin GetModelStats and aigwctl models reach, 1 to 1440", secret: false,
+            apply: { c, v in c.metrics.modelStatsWindowMinutes = try int(v, 1...1_440) },
+            read: { String($0.metrics.modelStatsWindowMinutes) }),
         Key(path: "logging.level", env: ["AIGW_LOG_LEVEL"],
             help: "trace, debug, info, notice, warning, error or critical", secret: false,
             apply: { c, v in
@@ -252,6 +268,14 @@ public enum ConfigLoader {
             try apply(path, value, to: &config, source: "flags")
         }
         config.prices = try PriceConfig.table(base: .productDefaults, overrides: config.priceOverrides)
+        if !config.metrics.listen.isEmpty, !config.metrics.allowRemote,
+           let (host, _) = try? hostPort(config.metrics.listen), !MetricsHTTPServer.isLoopback(host)
+        {
+            throw ConfigError(
+                key: "metrics.listen",
+                message: "'\(config.metrics.listen)' is not a loopback address: metrics reveal traffic and models; "
+                    + "set metrics.allow_remote=true to serve them there", source: "configuration")
+        }
         return config
     }
 

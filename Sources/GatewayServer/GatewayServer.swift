@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// The aigw server: binds the Unix and TCP listeners, serves calls until graceful shutdown, then drains.
 ///
@@ -32,8 +33,15 @@ public final class GatewayServer: Service {
     /// With Redis: keeps usage records while Redis is unreachable and writes them once it returns.
     private let usageFlusher: UsageBufferFlusher?
     private let onListening: @Sendable ([BoundListener]) -> Void
+    /// The Prometheus registry; nil when `metrics.listen` is empty (then nothing is counted either).
+    public let metrics: GatewayMetrics?
+    /// Per-model performance for `Admin.GetModelStats`; kept whether or not Prometheus is served.
+    let performance: ModelPerformance
+    /// "host:port" the metrics endpoint is bound to, once `run` has bound it.
+    private let metricsBound = Mutex<String?>(nil)
 
-    /// - Parameter onListening: called once every listener is bound, with the bound addresses.
+    /// - Parameter onListening: called once every listener is bound, with the bound addresses. By then
+    ///   `metricsAddress` is set when the metrics endpoint is served.
     /// Throws when the Redis settings do not parse (check-config reports them first).
     public init(
         config: ServerConfig,
@@ -46,8 +54,18 @@ public final class GatewayServer: Service {
         self.logger = logger
         self.group = group
         self.onListening = onListening
+        let metrics = config.metrics.listen.isEmpty
+            ? nil : GatewayMetrics(startUnixMillis: clock.unixMillis(), maxModels: config.metrics.maxModels)
+        self.metrics = metrics
+        var performanceSettings = ModelPerformance.Settings()
+        performanceSettings.windowMillis = Int64(config.metrics.modelStatsWindowMinutes) * 60_000
+        performance = ModelPerformance(settings: performanceSettings, clock: clock)
         // On the server's loops, so each handler's Redis commands go out and come back on its own loop.
-        redis = try config.redis.connectionConfiguration().map { RedisClient(configuration: $0, group: group) }
+        var redisObserver: (@Sendable (RedisEvent) -> Void)?
+        if let metrics { redisObserver = { event in metrics.redis(event) } }
+        redis = try config.redis.connectionConfiguration().map {
+            RedisClient(configuration: $0, group: group, observer: redisObserver)
+        }
         failOpen = FailOpenReporter(logger: logger)
         let limitStore: any RateLimitStore = redis.map { RedisRateLimitStore(client: $0) }
             ?? MemoryRateLimitStore(clock: clock)
@@ -65,12 +83,13 @@ public final class GatewayServer: Service {
         var contract = Aigw_V1_Gateway.allMethods + Aigw_V1_Admin.allMethods
         if config.debugMethods { contract += Aigw_V1_Debug.allMethods }
         let authorizer = AdminAuthorizer(token: config.server.adminToken)
-        var router = MethodRouter(contract: contract, authorize: authorizer.authorize)
+        var router = MethodRouter(contract: contract, authorize: authorizer.authorize, metrics: metrics)
         admin.register(into: &router)
+        ModelStatsHandlers(performance: performance, instanceID: admin.instanceID).register(into: &router)
         let failOpen = self.failOpen
         let limitPolicy = LiveSetting(config.rateLimits)
         let limiter = RateLimiter(livePolicy: limitPolicy, store: limitStore) { failOpen.record($0) }
-        LimitService(limiter: limiter).register(into: &router)
+        LimitService(limiter: limiter, metrics: metrics?.limitHandles()).register(into: &router)
         let prices = PriceBook(config.prices)
         self.prices = prices
         let usageStore: any UsageStore
@@ -84,7 +103,7 @@ public final class GatewayServer: Service {
             budgetStore = MemoryBudgetStore(usage: memory, clock: clock)
         }
         http = try CurlHTTPClient()
-        let alerts = Self.alertCenter(config, redis: redis, http: http, clock: clock, logger: logger)
+        let alerts = Self.alertCenter(config, redis: redis, http: http, clock: clock, logger: logger, metrics: metrics)
         let budgetSettings = BudgetService.Settings(config.budgets)
         let budgets = BudgetService(
             store: budgetStore, prices: prices, routing: routing, alerts: alerts, clock: clock, settings: budgetSettings
@@ -100,9 +119,10 @@ public final class GatewayServer: Service {
                                    metadata: ["model": "\(model)"])
                 }
             },
-            onRecorded: {
-                activity.record($0)
-                await budgets.observe($0)
+            onRecorded: { record in
+                metrics?.usage(record)
+                activity.record(record)
+                await budgets.observe(record)
             })
         UsageHandlers(tracker: tracker, reporter: UsageReporter(store: usageStore, clock: clock))
             .register(into: &router)
@@ -110,8 +130,10 @@ public final class GatewayServer: Service {
         let completions = CompletionService(
             providers: UpstreamProviders.make(config, client: http), routing: routing, limiter: limiter, clock: clock)
         let outcomes = CompletionOutcomeCounter()
-        CompletionHandlers(service: completions, tracker: tracker, budgets: budgets, outcomes: outcomes)
-            .register(into: &router)
+        CompletionHandlers(
+            service: completions, tracker: tracker, budgets: budgets, outcomes: outcomes, metrics: metrics,
+            performance: performance
+        ).register(into: &router)
         let admin = self.admin
         LiveStatsHandlers(
             stats: stats, outcomes: outcomes, activity: activity, instanceID: admin.instanceID,
@@ -139,7 +161,26 @@ public final class GatewayServer: Service {
         ConfigHandlers(runtime: runtime).register(into: &router)
         if config.debugMethods { DebugService.register(into: &router) }
         self.router = router
+        if let metrics { Self.registerGauges(metrics, stats: stats, redis: redis) }
     }
+
+    /// Gauges read at scrape time from what the server already keeps.
+    private static func registerGauges(_ metrics: GatewayMetrics, stats: ServerStats, redis: RedisClient?) {
+        metrics.registerGauge(name: MetricName.connectionsOpen, help: "Client connections open") {
+            [([], Double(stats.openConnections))]
+        }
+        metrics.registerGauge(name: MetricName.rpcInFlight, help: "Calls whose handler is still running") {
+            [([], Double(stats.inFlightCalls))]
+        }
+        if let redis {
+            metrics.registerGauge(name: MetricName.redisUp, help: "1 when the last Redis reply or connect worked") {
+                [([], redis.isHealthy ? 1 : 0)]
+            }
+        }
+    }
+
+    /// The metrics endpoint's bound "host:port"; nil before `run` binds it, or when it is disabled or failed to bind.
+    public var metricsAddress: String? { metricsBound.withLock { $0 } }
 
     public func run() async throws {
         var channels: [(BoundListener, any Channel)] = []
@@ -188,6 +229,7 @@ public final class GatewayServer: Service {
                 }
             }
         }
+        let metricsChannel = await bindMetrics()
         let bound = channels.map(\.0)
         admin.setListeners(bound)
         logger.info("aigw listening", metadata: [
@@ -210,6 +252,7 @@ public final class GatewayServer: Service {
                                            "grace_seconds": "\(config.server.drainGraceSeconds)"])
         stats.startDraining()
         for (_, channel) in channels { try? await channel.close() }
+        try? await metricsChannel?.close()
         if !config.server.socketPath.isEmpty { UnixSocketFile.remove(config.server.socketPath) }
         await registry.drain(grace: .milliseconds(Int64(config.server.drainGraceSeconds * 1000)))
         configPoller?.cancel()
@@ -220,6 +263,24 @@ public final class GatewayServer: Service {
         redis?.close()
         http.shutdown()
         logger.info("stopped")
+    }
+
+    /// Binds the Prometheus endpoint. A port that cannot be bound is logged, not fatal: the gateway keeps serving
+    /// its callers without metrics rather than refusing to start (several instances on one host, a port in use).
+    private func bindMetrics() async -> (any Channel)? {
+        guard let metrics, !config.metrics.listen.isEmpty else { return nil }
+        do {
+            let (host, port) = try Self.splitHostPort(config.metrics.listen)
+            let (channel, address) = try await MetricsHTTPServer(metrics: metrics, group: group)
+                .bind(host: host, port: port)
+            metricsBound.withLock { $0 = address }
+            return channel
+        } catch {
+            logger.error("metrics endpoint not served: cannot bind it", metadata: [
+                "metrics.listen": "\(config.metrics.listen)", "error": "\(error)",
+            ])
+            return nil
+        }
     }
 
     private func bindUnix(_ path: String) async throws -> (BoundListener, any Channel) {
@@ -272,7 +333,8 @@ public final class GatewayServer: Service {
     /// Alerts are kept where Admin reads them (Redis when configured, so every instance lists every alert), logged,
     /// and POSTed to the webhook when one is configured.
     private static func alertCenter(
-        _ config: ServerConfig, redis: RedisClient?, http: CurlHTTPClient, clock: any GatewayClock, logger: Logger
+        _ config: ServerConfig, redis: RedisClient?, http: CurlHTTPClient, clock: any GatewayClock, logger: Logger,
+        metrics: GatewayMetrics?
     ) -> AlertCenter {
         var notifiers: [any AlertNotifier] = []
         if let url = config.alerts.webhookURL {
@@ -295,6 +357,7 @@ public final class GatewayServer: Service {
         return AlertCenter(
             store: store, notifiers: notifiers, clock: clock,
             onRaised: { alert in
+                metrics?.alertRaised(kind: alert.kind)
                 logger.warning("alert: \(alert.message)", metadata: [
                     "alert.kind": "\(alert.kind)", "alert.severity": "\(alert.severity.rawValue)",
                     "alert.subject": "\(alert.subject)", "alert.id": "\(alert.id)",

@@ -4,6 +4,8 @@ import GatewayWire
 /// CheckLimit on the Gateway service and GetLimits/ResetLimits on Admin, over Core's `RateLimiter`.
 struct LimitService: Sendable {
     let limiter: RateLimiter
+    /// Counts verdicts per endpoint (allowed, denied by level, shadow denials, fail-open); nil when metrics are off.
+    var metrics: LimitMetrics? = nil
 
     func register(into router: inout MethodRouter) {
         if limiter.isSynchronous {
@@ -21,8 +23,10 @@ struct LimitService: Sendable {
 
     func check(_ request: Aigw_V1_CheckLimitRequest) async throws -> Aigw_V1_CheckLimitResponse {
         let (endpoint, caller) = try Self.target(request)
-        return Self.response(try await limiter.check(
-            endpoint: endpoint, userID: caller.userId, orgID: caller.orgId, cost: UInt64(request.cost), peek: request.peek))
+        let decision = try await limiter.check(
+            endpoint: endpoint, userID: caller.userId, orgID: caller.orgId, cost: UInt64(request.cost), peek: request.peek)
+        metrics?.record(endpoint, decision)
+        return Self.response(decision)
     }
 
     func check(
@@ -30,9 +34,13 @@ struct LimitService: Sendable {
         _ respond: @escaping @Sendable (Result<Aigw_V1_CheckLimitResponse, any Error>) -> Void
     ) throws {
         let (endpoint, caller) = try Self.target(request)
+        let metrics = self.metrics
         limiter.check(
             endpoint: endpoint, userID: caller.userId, orgID: caller.orgId, cost: UInt64(request.cost), peek: request.peek
-        ) { decision in respond(decision.map(Self.response)) }
+        ) { decision in
+            if let metrics, case .success(let verdict) = decision { metrics.record(endpoint, verdict) }
+            respond(decision.map(Self.response))
+        }
     }
 
     func checkNow(_ request: Aigw_V1_CheckLimitRequest) throws -> Aigw_V1_CheckLimitResponse {
@@ -40,6 +48,7 @@ struct LimitService: Sendable {
         guard let decision = try limiter.checkNow(
             endpoint: endpoint, userID: caller.userId, orgID: caller.orgId, cost: UInt64(request.cost), peek: request.peek)
         else { throw GatewayError(.internalError, "the limit store cannot answer synchronously") }
+        metrics?.record(endpoint, decision)
         return Self.response(decision)
     }
 

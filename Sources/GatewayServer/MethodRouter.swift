@@ -44,13 +44,17 @@ public struct MethodRouter: Sendable {
     private var known: [String: RPCMethodDescriptor] = [:]
     /// Runs before the request is decoded; a thrown error ends the call with that status.
     private let authorize: @Sendable (RPCMethodDescriptor, CallContext) throws -> Void
+    /// Counts each registered method's calls by status and times them; nil when metrics are off.
+    private let metrics: GatewayMetrics?
 
     /// `contract` lists every method of the .proto services; `authorize` is the call policy (admin access).
     public init(
         contract: [RPCMethodDescriptor],
-        authorize: @escaping @Sendable (RPCMethodDescriptor, CallContext) throws -> Void = { _, _ in }
+        authorize: @escaping @Sendable (RPCMethodDescriptor, CallContext) throws -> Void = { _, _ in },
+        metrics: GatewayMetrics? = nil
     ) {
         self.authorize = authorize
+        self.metrics = metrics
         for m in contract { known[m.path] = m }
     }
 
@@ -74,12 +78,20 @@ public struct MethodRouter: Sendable {
     ) {
         precondition(method.descriptor.kind == .unary, "\(method.path) is not unary")
         let authorize = self.authorize
+        let timer = metrics?.rpc(method.descriptor)
         routes[method.path] = Route(descriptor: method.descriptor, handler: .task { payload, context, callID, _ in
-            try authorize(method.descriptor, context)
-            let response = try await handler(try Self.decode(Request.self, payload), context)
-            var frame = ByteBuffer()
-            frame.writeResponseFrame(callID: callID, response)
-            return frame
+            let start = ContinuousClock.now
+            do {
+                try authorize(method.descriptor, context)
+                let response = try await handler(try Self.decode(Request.self, payload), context)
+                var frame = ByteBuffer()
+                frame.writeResponseFrame(callID: callID, response)
+                timer?.record(.ok, .now - start)
+                return frame
+            } catch {
+                timer?.record(Self.statusCode(of: error, context), .now - start)
+                throw error
+            }
         })
     }
 
@@ -90,12 +102,27 @@ public struct MethodRouter: Sendable {
     ) {
         precondition(method.descriptor.kind == .unary, "\(method.path) is not unary")
         let authorize = self.authorize
+        let timer = metrics?.rpc(method.descriptor)
         routes[method.path] = Route(descriptor: method.descriptor, handler: .inline { payload, context, callID in
-            try authorize(method.descriptor, context)
-            let response = try handler(try Self.decode(Request.self, payload), context)
-            var frame = ByteBuffer()
-            frame.writeResponseFrame(callID: callID, response)
-            return frame
+            guard let timer else {
+                try authorize(method.descriptor, context)
+                let response = try handler(try Self.decode(Request.self, payload), context)
+                var frame = ByteBuffer()
+                frame.writeResponseFrame(callID: callID, response)
+                return frame
+            }
+            let start = ContinuousClock.now
+            do {
+                try authorize(method.descriptor, context)
+                let response = try handler(try Self.decode(Request.self, payload), context)
+                var frame = ByteBuffer()
+                frame.writeResponseFrame(callID: callID, response)
+                timer.record(.ok, .now - start)
+                return frame
+            } catch {
+                timer.record(Self.statusCode(of: error, context), .now - start)
+                throw error
+            }
         })
     }
 
@@ -108,14 +135,36 @@ public struct MethodRouter: Sendable {
     ) {
         precondition(method.descriptor.kind == .unary, "\(method.path) is not unary")
         let authorize = self.authorize
+        let timer = metrics?.rpc(method.descriptor)
         routes[method.path] = Route(descriptor: method.descriptor, handler: .callback { payload, context, callID, respond in
-            try authorize(method.descriptor, context)
-            try handler(try Self.decode(Request.self, payload), context) { result in
-                respond(result.map { response in
-                    var frame = ByteBuffer()
-                    frame.writeResponseFrame(callID: callID, response)
-                    return frame
-                })
+            guard let timer else {
+                try authorize(method.descriptor, context)
+                try handler(try Self.decode(Request.self, payload), context) { result in
+                    respond(result.map { response in
+                        var frame = ByteBuffer()
+                        frame.writeResponseFrame(callID: callID, response)
+                        return frame
+                    })
+                }
+                return
+            }
+            let start = ContinuousClock.now
+            do {
+                try authorize(method.descriptor, context)
+                try handler(try Self.decode(Request.self, payload), context) { result in
+                    switch result {
+                    case .success: timer.record(.ok, .now - start)
+                    case .failure(let error): timer.record(Self.statusCode(of: error, context), .now - start)
+                    }
+                    respond(result.map { response in
+                        var frame = ByteBuffer()
+                        frame.writeResponseFrame(callID: callID, response)
+                        return frame
+                    })
+                }
+            } catch {
+                timer.record(Self.statusCode(of: error, context), .now - start)
+                throw error
             }
         })
     }
@@ -127,14 +176,35 @@ public struct MethodRouter: Sendable {
     ) {
         precondition(method.descriptor.kind == .serverStreaming, "\(method.path) is not server-streaming")
         let authorize = self.authorize
+        let timer = metrics?.rpc(method.descriptor)
         routes[method.path] = Route(descriptor: method.descriptor, handler: .task { payload, context, callID, send in
-            try authorize(method.descriptor, context)
-            let request = try Self.decode(Request.self, payload)
-            try await handler(request, context, StreamWriter(callID: callID, sendFrame: send))
-            var frame = ByteBuffer()
-            frame.writeFrame(.status(callID, .ok, ""))
-            return frame
+            let start = ContinuousClock.now
+            do {
+                try authorize(method.descriptor, context)
+                let request = try Self.decode(Request.self, payload)
+                try await handler(request, context, StreamWriter(callID: callID, sendFrame: send))
+                var frame = ByteBuffer()
+                frame.writeFrame(.status(callID, .ok, ""))
+                timer?.record(.ok, .now - start)
+                return frame
+            } catch {
+                timer?.record(Self.statusCode(of: error, context), .now - start)
+                throw error
+            }
         })
+    }
+
+    /// The status a thrown error becomes on the wire (as `ConnectionHandler.rpcError` maps it, without logging). A
+    /// cancellation after the call's deadline is what the client saw: DEADLINE_EXCEEDED.
+    static func statusCode(of error: any Error, _ context: CallContext) -> Aigw_V1_StatusCode {
+        switch error {
+        case let error as RPCError: return error.code
+        case let error as GatewayError: return RPCError(error).code
+        case is CancellationError:
+            if let deadline = context.deadline, ContinuousClock.now >= deadline { return .deadlineExceeded }
+            return .cancelled
+        default: return .internal
+        }
     }
 
     private static func decode<Request: ProtoCMessage>(_ type: Request.Type, _ payload: [UInt8]) throws -> Request {

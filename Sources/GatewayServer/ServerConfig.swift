@@ -100,6 +100,18 @@ public struct ServerConfig: Sendable {
         public var bufferRecords = 100_000
     }
 
+    /// The Prometheus endpoint and the per-model performance window.
+    public struct Metrics: Sendable {
+        /// "host:port" serving GET /metrics; empty disables it. Loopback by default: metrics reveal traffic and models.
+        public var listen = "127.0.0.1:9464"
+        /// Allows `listen` on an address other than loopback (behind a firewall or a scraper-only network).
+        public var allowRemote = false
+        /// Distinct `model` label values before the rest are reported as `other`.
+        public var maxModels = 50
+        /// How far back `Admin.GetModelStats` reaches, in minutes (one-minute buckets).
+        public var modelStatsWindowMinutes = 15
+    }
+
     public struct Logging: Sendable {
         public var level: Logger.Level = .info
         /// "text" (logfmt) or "json".
@@ -116,6 +128,7 @@ public struct ServerConfig: Sendable {
     public var alerts = Alerts()
     public var monitor = Monitor()
     public var usage = Usage()
+    public var metrics = Metrics()
     public var logging = Logging()
     /// Limits per endpoint and level; the product spec's defaults unless configured.
     public var rateLimits = RateLimitPolicy.productDefaults

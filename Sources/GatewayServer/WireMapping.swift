@@ -193,3 +193,22 @@ enum WireMapping {
         }
     }
 }
+
+extension WireMapping {
+    /// A model's window statistics; percentiles without samples are 0 on the wire.
+    static func modelStats(_ s: ModelPerformance.Stats) -> Aigw_V1_ModelStats {
+        var m = Aigw_V1_ModelStats()
+        m.model = s.model
+        m.requests = s.requests
+        m.errors = s.errors
+        m.errorRate = s.errorRate
+        m.latencyP50Ms = s.latencyP50Millis ?? 0
+        m.latencyP95Ms = s.latencyP95Millis ?? 0
+        m.firstTokenP50Ms = s.firstTokenP50Millis ?? 0
+        m.firstTokenP95Ms = s.firstTokenP95Millis ?? 0
+        m.outputTokensPerSecond = s.outputTokensPerSecond
+        m.costPerRequestNanoUsd = s.costPerRequestNanos
+        m.totalCostNanoUsd = s.totalCostNanos
+        return m
+    }
+}

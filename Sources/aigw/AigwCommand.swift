@@ -4,6 +4,7 @@ import GatewayServer
 import GatewayWire
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 @main
 struct AigwCommand: AsyncParsableCommand {
@@ -65,10 +66,15 @@ struct Serve: AsyncParsableCommand {
         if config.debugMethods {
             logger.warning("debug methods are enabled; do not run this in production")
         }
+        // The server exists only after its init, which takes the callback: the callback reads it through this box.
+        let serverBox = ServerBox()
         let server = try GatewayServer(config: config, logger: logger) { bound in
-            print("aigw \(AigwVersion.current) listening: \(bound.map(\.description).joined(separator: " "))")
+            var line = "aigw \(AigwVersion.current) listening: \(bound.map(\.description).joined(separator: " "))"
+            if let metrics = serverBox.server.withLock({ $0 })?.metricsAddress { line += " metrics=\(metrics)" }
+            print(line)
             fflush(nil)
         }
+        serverBox.server.withLock { $0 = server }
         let group = ServiceGroup(
             configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -105,4 +111,9 @@ struct CheckConfig: AsyncParsableCommand {
         Swift.print("configuration OK\(options.config.map { " (\($0))" } ?? "")")
         if print { Swift.print(ConfigLoader.render(config), terminator: "") }
     }
+}
+
+/// Holds the server for its own listening callback, which runs after the server's init has returned.
+private final class ServerBox: Sendable {
+    let server = Mutex<GatewayServer?>(nil)
 }

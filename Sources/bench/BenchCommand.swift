@@ -22,7 +22,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds: Double = 3
 
-    @Option(help: "What to measure: all, limits (CheckLimit only, for profiling), usage (TrackUsage) or completions (Complete and Stream).")
+    @Option(help: "What to measure: all, limits (CheckLimit only, for profiling), usage (TrackUsage), completions (Complete and Stream) or metrics (the cost of Prometheus accounting).")
     var suite: String = "all"
 
     @Flag(help: "Run the RPC callers on the client connection's event loop.")
@@ -53,6 +53,11 @@ struct BenchCommand: AsyncParsableCommand {
             duration: duration, warmUp: warmUp, streams: streams)
         if suite == "completions" {
             try write(Report.completionsOnly(try await completionBench.run(), seconds: seconds))
+            return
+        }
+        let metricsBench = MetricsBench(binary: aigw, directory: dir, levels: levels, duration: duration, warmUp: warmUp)
+        if suite == "metrics" {
+            try write(Report.metricsOnly(try await metricsBench.run(), seconds: seconds))
             return
         }
         let usageBench = UsageBench(binary: aigw, directory: dir, levels: levels, duration: duration, warmUp: warmUp)
@@ -142,8 +147,9 @@ struct BenchCommand: AsyncParsableCommand {
 
         let usage = suite == "all" ? try await usageBench.run(redis: redis) : nil
         let completions = suite == "all" ? try await completionBench.run() : nil
+        let metrics = suite == "all" ? try await metricsBench.run() : nil
         try write(Report(rows: rows, seconds: seconds, limitRows: limitRows, evalsha50: evalsha50,
-                         evalsha1: evalsha1, completions: completions, usage: usage).markdown)
+                         evalsha1: evalsha1, completions: completions, usage: usage, metrics: metrics).markdown)
     }
 
     private func write(_ report: String) throws {

@@ -11,6 +11,8 @@ struct Report {
     var completions: CompletionResults? = nil
     /// The usage suite, when it ran.
     var usage: UsageResults? = nil
+    /// The cost of Prometheus accounting (`--suite metrics`, or all).
+    var metrics: MetricsBench.Results? = nil
 
     static var date: Substring { ISO8601DateFormatter().string(from: Date()).prefix(10) }
 
@@ -130,6 +132,7 @@ struct Report {
         ]
         if let usage { lines += [""] + Self.usageSection(usage, seconds: seconds) }
         if let completions { lines += [""] + Self.completionSection(completions, seconds: seconds) }
+        if let metrics { lines += [""] + Self.metricsSection(metrics, seconds: seconds) }
         lines.append("")
         return lines.joined(separator: "\n")
     }

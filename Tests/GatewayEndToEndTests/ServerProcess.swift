@@ -7,6 +7,8 @@ final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let socketPath: String
     let tcpPort: Int
+    /// "127.0.0.1:PORT" of the Prometheus endpoint, when the server serves one.
+    let metricsAddress: String?
     let directory: URL
     let stderrPath: URL
     /// What the caller added to the environment, so a test can start a twin.
@@ -37,7 +39,11 @@ final class ServerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--socket", self.socketPath, "--tcp", "127.0.0.1:0", "--enable-debug-methods"]
             + arguments
-        var env = ["PATH": "/usr/bin:/bin", "AIGW_LOG_LEVEL": "info", "HOME": directory.path]
+        // An ephemeral metrics port: the default 9464 would collide between servers started side by side.
+        var env = [
+            "PATH": "/usr/bin:/bin", "AIGW_LOG_LEVEL": "info", "HOME": directory.path,
+            "AIGW_METRICS_LISTEN": "127.0.0.1:0",
+        ]
         env.merge(environment) { _, new in new }
         process.environment = env
         let stdout = Pipe()
@@ -53,6 +59,7 @@ final class ServerProcess: @unchecked Sendable {
             throw TestFailure("aigw did not start: stdout=\(line ?? "<none>") stderr=\(log)")
         }
         tcpPort = Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
+        metricsAddress = line.range(of: " metrics=").map { String(line[$0.upperBound...].prefix { $0 != " " }) }
     }
 
     var unix: GatewayTarget { .unix(path: socketPath) }

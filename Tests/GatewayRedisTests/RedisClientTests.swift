@@ -4,6 +4,7 @@ import GatewayCore
 import NIOCore
 import NIOPosix
 import RedisTestSupport
+import Synchronization
 import Testing
 
 /// The Redis layer against real redis-server processes.
@@ -210,4 +211,46 @@ import Testing
         #expect(ContinuousClock.now - started < .milliseconds(1_500))
         server.resume()
     }
+
+    /// The observer hears of incidents, not of every failed command: error replies (NOSCRIPT excepted, which the
+    /// client handles), a lost connection, failed connects, the reconnect, and a command timeout.
+    @Test func observerHearsOfEachIncident() async throws {
+        let server = try RedisServerProcess()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let events = EventLog()
+        let client = RedisClient(
+            configuration: RedisConfiguration(port: server.port, commandTimeout: .milliseconds(300), poolSize: 1),
+            group: group, observer: { events.append($0) })
+        defer { client.close(); group.shutdownGracefully { _ in } }
+        #expect(try await client.send(["PING"]) == .status("PONG"))
+        await #expect(throws: RedisError.self) { try await client.send(["NOSUCHCOMMAND"]) }
+        let script = RedisScript("return 1")
+        _ = try await client.evaluate(script, keys: [], arguments: [])
+        try await client.send(["SCRIPT", "FLUSH"])
+        _ = try await client.evaluate(script, keys: [], arguments: [])
+        #expect(events.all == [.errorReply], "NOSCRIPT is not an incident")
+
+        server.kill()
+        for _ in 0..<3 { _ = try? await client.send(["PING"]) }
+        #expect(events.all.filter { $0 == .connectionLost }.count == 1, "\(events.all.map(\.rawValue))")
+        #expect(events.all.contains(.connectFailed), "\(events.all)")
+        try server.start()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, (try? await client.send(["PING"])) != .status("PONG") {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(events.all.filter { $0 == .reconnected }.count == 1, "\(events.all)")
+
+        server.pause()
+        _ = try? await client.send(["PING"])
+        server.resume()
+        #expect(events.all.filter { $0 == .commandTimeout }.count == 1, "\(events.all)")
+    }
+}
+
+/// Events in the order the observer heard them.
+private final class EventLog: Sendable {
+    private let events = Mutex<[RedisEvent]>([])
+    func append(_ event: RedisEvent) { events.withLock { $0.append(event) } }
+    var all: [RedisEvent] { events.withLock { $0 } }
 }

@@ -3377,6 +3377,213 @@ extension Aigw_V1_GetLiveStatsResponse: Encodable {
     }
 }
 
+/// `aigw.v1.GetModelStatsRequest`
+public struct Aigw_V1_GetModelStatsRequest: Sendable, Hashable {
+    public var model: String = ""
+
+    public init() {}
+}
+
+extension Aigw_V1_GetModelStatsRequest: ProtoCMessage {
+    public typealias CType = Aigw__V1__GetModelStatsRequest
+
+    public init(c m: UnsafePointer<Aigw__V1__GetModelStatsRequest>) {
+        self.init()
+        self.model = ProtoC.string(m.pointee.model)
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetModelStatsRequest> {
+        a.message(Aigw__V1__GetModelStatsRequest.self, aigw__v1__get_model_stats_request__init) { m in
+            m.pointee.model = a.string(self.model)
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetModelStatsRequest>? {
+        aigw__v1__get_model_stats_request__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetModelStatsRequest>, _ a: CAllocator) {
+        aigw__v1__get_model_stats_request__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__GetModelStatsRequest>) -> Int {
+        aigw__v1__get_model_stats_request__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__GetModelStatsRequest>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__get_model_stats_request__pack(m, out)
+    }
+}
+
+extension Aigw_V1_GetModelStatsRequest: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case model = "model"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.model, forKey: .model)
+    }
+}
+
+/// `aigw.v1.ModelStats`
+public struct Aigw_V1_ModelStats: Sendable, Hashable {
+    public var model: String = ""
+    public var requests: UInt64 = 0
+    public var errors: UInt64 = 0
+    public var errorRate: Double = 0
+    public var latencyP50Ms: Double = 0
+    public var latencyP95Ms: Double = 0
+    public var firstTokenP50Ms: Double = 0
+    public var firstTokenP95Ms: Double = 0
+    public var outputTokensPerSecond: Double = 0
+    public var costPerRequestNanoUsd: Int64 = 0
+    public var totalCostNanoUsd: Int64 = 0
+
+    public init() {}
+}
+
+extension Aigw_V1_ModelStats: ProtoCMessage {
+    public typealias CType = Aigw__V1__ModelStats
+
+    public init(c m: UnsafePointer<Aigw__V1__ModelStats>) {
+        self.init()
+        self.model = ProtoC.string(m.pointee.model)
+        self.requests = m.pointee.requests
+        self.errors = m.pointee.errors
+        self.errorRate = m.pointee.error_rate
+        self.latencyP50Ms = m.pointee.latency_p50_ms
+        self.latencyP95Ms = m.pointee.latency_p95_ms
+        self.firstTokenP50Ms = m.pointee.first_token_p50_ms
+        self.firstTokenP95Ms = m.pointee.first_token_p95_ms
+        self.outputTokensPerSecond = m.pointee.output_tokens_per_second
+        self.costPerRequestNanoUsd = m.pointee.cost_per_request_nano_usd
+        self.totalCostNanoUsd = m.pointee.total_cost_nano_usd
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ModelStats> {
+        a.message(Aigw__V1__ModelStats.self, aigw__v1__model_stats__init) { m in
+            m.pointee.model = a.string(self.model)
+            m.pointee.requests = self.requests
+            m.pointee.errors = self.errors
+            m.pointee.error_rate = self.errorRate
+            m.pointee.latency_p50_ms = self.latencyP50Ms
+            m.pointee.latency_p95_ms = self.latencyP95Ms
+            m.pointee.first_token_p50_ms = self.firstTokenP50Ms
+            m.pointee.first_token_p95_ms = self.firstTokenP95Ms
+            m.pointee.output_tokens_per_second = self.outputTokensPerSecond
+            m.pointee.cost_per_request_nano_usd = self.costPerRequestNanoUsd
+            m.pointee.total_cost_nano_usd = self.totalCostNanoUsd
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__ModelStats>? {
+        aigw__v1__model_stats__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__ModelStats>, _ a: CAllocator) {
+        aigw__v1__model_stats__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__ModelStats>) -> Int {
+        aigw__v1__model_stats__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__ModelStats>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__model_stats__pack(m, out)
+    }
+}
+
+extension Aigw_V1_ModelStats: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case model = "model"
+        case requests = "requests"
+        case errors = "errors"
+        case errorRate = "errorRate"
+        case latencyP50Ms = "latencyP50Ms"
+        case latencyP95Ms = "latencyP95Ms"
+        case firstTokenP50Ms = "firstTokenP50Ms"
+        case firstTokenP95Ms = "firstTokenP95Ms"
+        case outputTokensPerSecond = "outputTokensPerSecond"
+        case costPerRequestNanoUsd = "costPerRequestNanoUsd"
+        case totalCostNanoUsd = "totalCostNanoUsd"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.model, forKey: .model)
+        try c.encode(self.requests, forKey: .requests)
+        try c.encode(self.errors, forKey: .errors)
+        try c.encode(self.errorRate, forKey: .errorRate)
+        try c.encode(self.latencyP50Ms, forKey: .latencyP50Ms)
+        try c.encode(self.latencyP95Ms, forKey: .latencyP95Ms)
+        try c.encode(self.firstTokenP50Ms, forKey: .firstTokenP50Ms)
+        try c.encode(self.firstTokenP95Ms, forKey: .firstTokenP95Ms)
+        try c.encode(self.outputTokensPerSecond, forKey: .outputTokensPerSecond)
+        try c.encode(self.costPerRequestNanoUsd, forKey: .costPerRequestNanoUsd)
+        try c.encode(self.totalCostNanoUsd, forKey: .totalCostNanoUsd)
+    }
+}
+
+/// `aigw.v1.GetModelStatsResponse`
+public struct Aigw_V1_GetModelStatsResponse: Sendable, Hashable {
+    public var models: [Aigw_V1_ModelStats] = []
+    public var windowSeconds: UInt32 = 0
+    public var instanceId: String = ""
+
+    public init() {}
+}
+
+extension Aigw_V1_GetModelStatsResponse: ProtoCMessage {
+    public typealias CType = Aigw__V1__GetModelStatsResponse
+
+    public init(c m: UnsafePointer<Aigw__V1__GetModelStatsResponse>) {
+        self.init()
+        self.models = ProtoC.array(m.pointee.models, m.pointee.n_models) { Aigw_V1_ModelStats(c: $0!) }
+        self.windowSeconds = m.pointee.window_seconds
+        self.instanceId = ProtoC.string(m.pointee.instance_id)
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetModelStatsResponse> {
+        a.message(Aigw__V1__GetModelStatsResponse.self, aigw__v1__get_model_stats_response__init) { m in
+            (m.pointee.n_models, m.pointee.models) = a.array(self.models) { v in v.cMessage(a) }
+            m.pointee.window_seconds = self.windowSeconds
+            m.pointee.instance_id = a.string(self.instanceId)
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__GetModelStatsResponse>? {
+        aigw__v1__get_model_stats_response__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__GetModelStatsResponse>, _ a: CAllocator) {
+        aigw__v1__get_model_stats_response__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__GetModelStatsResponse>) -> Int {
+        aigw__v1__get_model_stats_response__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__GetModelStatsResponse>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__get_model_stats_response__pack(m, out)
+    }
+}
+
+extension Aigw_V1_GetModelStatsResponse: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case models = "models"
+        case windowSeconds = "windowSeconds"
+        case instanceId = "instanceId"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.models, forKey: .models)
+        try c.encode(self.windowSeconds, forKey: .windowSeconds)
+        try c.encode(self.instanceId, forKey: .instanceId)
+    }
+}
+
 /// The `aigw.v1.Admin` service's methods.
 public enum Aigw_V1_Admin {
     public static let serviceName = "aigw.v1.Admin"
@@ -3402,5 +3609,6 @@ public enum Aigw_V1_Admin {
     public static let flushCache = RPCMethod<Aigw_V1_FlushCacheRequest, Aigw_V1_FlushCacheResponse>(service: serviceName, name: "FlushCache", kind: .unary)
     public static let listAlerts = RPCMethod<Aigw_V1_ListAlertsRequest, Aigw_V1_ListAlertsResponse>(service: serviceName, name: "ListAlerts", kind: .unary)
     public static let getLiveStats = RPCMethod<Aigw_V1_GetLiveStatsRequest, Aigw_V1_GetLiveStatsResponse>(service: serviceName, name: "GetLiveStats", kind: .unary)
-    public static let allMethods: [RPCMethodDescriptor] = [health.descriptor, serverInfo.descriptor, getUsage.descriptor, getCosts.descriptor, getLimits.descriptor, resetLimits.descriptor, getConfig.descriptor, updateConfig.descriptor, getConfigHistory.descriptor, rollbackConfig.descriptor, createBudgetAlert.descriptor, listBudgetAlerts.descriptor, updateBudgetAlert.descriptor, deleteBudgetAlert.descriptor, getQueueStats.descriptor, listDeadLetters.descriptor, retryDeadLetters.descriptor, purgeDeadLetters.descriptor, getCacheStats.descriptor, flushCache.descriptor, listAlerts.descriptor, getLiveStats.descriptor]
+    public static let getModelStats = RPCMethod<Aigw_V1_GetModelStatsRequest, Aigw_V1_GetModelStatsResponse>(service: serviceName, name: "GetModelStats", kind: .unary)
+    public static let allMethods: [RPCMethodDescriptor] = [health.descriptor, serverInfo.descriptor, getUsage.descriptor, getCosts.descriptor, getLimits.descriptor, resetLimits.descriptor, getConfig.descriptor, updateConfig.descriptor, getConfigHistory.descriptor, rollbackConfig.descriptor, createBudgetAlert.descriptor, listBudgetAlerts.descriptor, updateBudgetAlert.descriptor, deleteBudgetAlert.descriptor, getQueueStats.descriptor, listDeadLetters.descriptor, retryDeadLetters.descriptor, purgeDeadLetters.descriptor, getCacheStats.descriptor, flushCache.descriptor, listAlerts.descriptor, getLiveStats.descriptor, getModelStats.descriptor]
 }

@@ -36,6 +36,8 @@ class RunningServer:
     host: str
     port: int
     log_path: Path
+    # The Prometheus endpoint, GET http://127.0.0.1:<metrics_port>/metrics.
+    metrics_port: int = 0
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -84,6 +86,7 @@ def start_server(
         )
     socket_path = str(workdir / "aigw.sock")
     port = _free_tcp_port()
+    metrics_port = _free_tcp_port()
     log_path = workdir / "aigw.log"
     args = [
         str(binary),
@@ -95,11 +98,12 @@ def start_server(
         "--enable-debug-methods",
         *(extra_args or []),
     ]
-    env = dict(os.environ, AIGW_LOG_LEVEL="warning")
+    # A free metrics port rather than the default 9464, which servers started side by side would share.
+    env = dict(os.environ, AIGW_LOG_LEVEL="warning", AIGW_METRICS_LISTEN=f"127.0.0.1:{metrics_port}")
     env.update(extra_env or {})
     with open(log_path, "wb") as log:
         process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    server = RunningServer(process, socket_path, "127.0.0.1", port, log_path)
+    server = RunningServer(process, socket_path, "127.0.0.1", port, log_path, metrics_port)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

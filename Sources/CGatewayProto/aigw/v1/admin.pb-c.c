@@ -2482,6 +2482,141 @@ void   aigw__v1__get_live_stats_response__free_unpacked
   assert(message->base.descriptor == &aigw__v1__get_live_stats_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   aigw__v1__get_model_stats_request__init
+                     (Aigw__V1__GetModelStatsRequest         *message)
+{
+  static const Aigw__V1__GetModelStatsRequest init_value = AIGW__V1__GET_MODEL_STATS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__get_model_stats_request__get_packed_size
+                     (const Aigw__V1__GetModelStatsRequest *message)
+{
+  assert(message->base.descriptor == &aigw__v1__get_model_stats_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__get_model_stats_request__pack
+                     (const Aigw__V1__GetModelStatsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__get_model_stats_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__get_model_stats_request__pack_to_buffer
+                     (const Aigw__V1__GetModelStatsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__get_model_stats_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__GetModelStatsRequest *
+       aigw__v1__get_model_stats_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__GetModelStatsRequest *)
+     protobuf_c_message_unpack (&aigw__v1__get_model_stats_request__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__get_model_stats_request__free_unpacked
+                     (Aigw__V1__GetModelStatsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__get_model_stats_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   aigw__v1__model_stats__init
+                     (Aigw__V1__ModelStats         *message)
+{
+  static const Aigw__V1__ModelStats init_value = AIGW__V1__MODEL_STATS__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__model_stats__get_packed_size
+                     (const Aigw__V1__ModelStats *message)
+{
+  assert(message->base.descriptor == &aigw__v1__model_stats__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__model_stats__pack
+                     (const Aigw__V1__ModelStats *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__model_stats__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__model_stats__pack_to_buffer
+                     (const Aigw__V1__ModelStats *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__model_stats__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__ModelStats *
+       aigw__v1__model_stats__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__ModelStats *)
+     protobuf_c_message_unpack (&aigw__v1__model_stats__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__model_stats__free_unpacked
+                     (Aigw__V1__ModelStats *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__model_stats__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   aigw__v1__get_model_stats_response__init
+                     (Aigw__V1__GetModelStatsResponse         *message)
+{
+  static const Aigw__V1__GetModelStatsResponse init_value = AIGW__V1__GET_MODEL_STATS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__get_model_stats_response__get_packed_size
+                     (const Aigw__V1__GetModelStatsResponse *message)
+{
+  assert(message->base.descriptor == &aigw__v1__get_model_stats_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__get_model_stats_response__pack
+                     (const Aigw__V1__GetModelStatsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__get_model_stats_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__get_model_stats_response__pack_to_buffer
+                     (const Aigw__V1__GetModelStatsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__get_model_stats_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__GetModelStatsResponse *
+       aigw__v1__get_model_stats_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__GetModelStatsResponse *)
+     protobuf_c_message_unpack (&aigw__v1__get_model_stats_response__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__get_model_stats_response__free_unpacked
+                     (Aigw__V1__GetModelStatsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__get_model_stats_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 #define aigw__v1__health_request__field_descriptors NULL
 #define aigw__v1__health_request__field_indices_by_name NULL
 #define aigw__v1__health_request__number_ranges NULL
@@ -6058,6 +6193,276 @@ const ProtobufCMessageDescriptor aigw__v1__get_live_stats_response__descriptor =
   (ProtobufCMessageInit) aigw__v1__get_live_stats_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor aigw__v1__get_model_stats_request__field_descriptors[1] =
+{
+  {
+    "model",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetModelStatsRequest, model),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__get_model_stats_request__field_indices_by_name[] = {
+  0,   /* field[0] = model */
+};
+static const ProtobufCIntRange aigw__v1__get_model_stats_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor aigw__v1__get_model_stats_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.GetModelStatsRequest",
+  "GetModelStatsRequest",
+  "Aigw__V1__GetModelStatsRequest",
+  "aigw.v1",
+  sizeof(Aigw__V1__GetModelStatsRequest),
+  1,
+  aigw__v1__get_model_stats_request__field_descriptors,
+  aigw__v1__get_model_stats_request__field_indices_by_name,
+  1,  aigw__v1__get_model_stats_request__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__get_model_stats_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor aigw__v1__model_stats__field_descriptors[11] =
+{
+  {
+    "model",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ModelStats, model),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "requests",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ModelStats, requests),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "errors",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ModelStats, errors),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "error_rate",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ModelStats, error_rate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "latency_p50_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ModelStats, latency_p50_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "latency_p95_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ModelStats, latency_p95_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "first_token_p50_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ModelStats, first_token_p50_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "first_token_p95_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ModelStats, first_token_p95_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "output_tokens_per_second",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ModelStats, output_tokens_per_second),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cost_per_request_nano_usd",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ModelStats, cost_per_request_nano_usd),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_cost_nano_usd",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ModelStats, total_cost_nano_usd),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__model_stats__field_indices_by_name[] = {
+  9,   /* field[9] = cost_per_request_nano_usd */
+  3,   /* field[3] = error_rate */
+  2,   /* field[2] = errors */
+  6,   /* field[6] = first_token_p50_ms */
+  7,   /* field[7] = first_token_p95_ms */
+  4,   /* field[4] = latency_p50_ms */
+  5,   /* field[5] = latency_p95_ms */
+  0,   /* field[0] = model */
+  8,   /* field[8] = output_tokens_per_second */
+  1,   /* field[1] = requests */
+  10,   /* field[10] = total_cost_nano_usd */
+};
+static const ProtobufCIntRange aigw__v1__model_stats__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 11 }
+};
+const ProtobufCMessageDescriptor aigw__v1__model_stats__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.ModelStats",
+  "ModelStats",
+  "Aigw__V1__ModelStats",
+  "aigw.v1",
+  sizeof(Aigw__V1__ModelStats),
+  11,
+  aigw__v1__model_stats__field_descriptors,
+  aigw__v1__model_stats__field_indices_by_name,
+  1,  aigw__v1__model_stats__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__model_stats__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor aigw__v1__get_model_stats_response__field_descriptors[3] =
+{
+  {
+    "models",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Aigw__V1__GetModelStatsResponse, n_models),
+    offsetof(Aigw__V1__GetModelStatsResponse, models),
+    &aigw__v1__model_stats__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "window_seconds",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetModelStatsResponse, window_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "instance_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetModelStatsResponse, instance_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__get_model_stats_response__field_indices_by_name[] = {
+  2,   /* field[2] = instance_id */
+  0,   /* field[0] = models */
+  1,   /* field[1] = window_seconds */
+};
+static const ProtobufCIntRange aigw__v1__get_model_stats_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor aigw__v1__get_model_stats_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.GetModelStatsResponse",
+  "GetModelStatsResponse",
+  "Aigw__V1__GetModelStatsResponse",
+  "aigw.v1",
+  sizeof(Aigw__V1__GetModelStatsResponse),
+  3,
+  aigw__v1__get_model_stats_response__field_descriptors,
+  aigw__v1__get_model_stats_response__field_indices_by_name,
+  1,  aigw__v1__get_model_stats_response__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__get_model_stats_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue aigw__v1__serving_status__enum_values_by_number[4] =
 {
   { "SERVING_STATUS_UNSPECIFIED", "AIGW__V1__SERVING_STATUS__SERVING_STATUS_UNSPECIFIED", 0 },
@@ -6122,7 +6527,7 @@ const ProtobufCEnumDescriptor aigw__v1__alert_severity__descriptor =
   aigw__v1__alert_severity__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor aigw__v1__admin__method_descriptors[22] =
+static const ProtobufCMethodDescriptor aigw__v1__admin__method_descriptors[23] =
 {
   { "Health", &aigw__v1__health_request__descriptor, &aigw__v1__health_response__descriptor },
   { "ServerInfo", &aigw__v1__server_info_request__descriptor, &aigw__v1__server_info_response__descriptor },
@@ -6146,6 +6551,7 @@ static const ProtobufCMethodDescriptor aigw__v1__admin__method_descriptors[22] =
   { "FlushCache", &aigw__v1__flush_cache_request__descriptor, &aigw__v1__flush_cache_response__descriptor },
   { "ListAlerts", &aigw__v1__list_alerts_request__descriptor, &aigw__v1__list_alerts_response__descriptor },
   { "GetLiveStats", &aigw__v1__get_live_stats_request__descriptor, &aigw__v1__get_live_stats_response__descriptor },
+  { "GetModelStats", &aigw__v1__get_model_stats_request__descriptor, &aigw__v1__get_model_stats_response__descriptor },
 };
 const unsigned aigw__v1__admin__method_indices_by_name[] = {
   10,        /* CreateBudgetAlert */
@@ -6157,6 +6563,7 @@ const unsigned aigw__v1__admin__method_indices_by_name[] = {
   3,        /* GetCosts */
   4,        /* GetLimits */
   21,        /* GetLiveStats */
+  22,        /* GetModelStats */
   14,        /* GetQueueStats */
   2,        /* GetUsage */
   0,        /* Health */
@@ -6178,7 +6585,7 @@ const ProtobufCServiceDescriptor aigw__v1__admin__descriptor =
   "Admin",
   "Aigw__V1__Admin",
   "aigw.v1",
-  22,
+  23,
   aigw__v1__admin__method_descriptors,
   aigw__v1__admin__method_indices_by_name
 };
@@ -6357,6 +6764,14 @@ void aigw__v1__admin__get_live_stats(ProtobufCService *service,
 {
   assert(service->descriptor == &aigw__v1__admin__descriptor);
   service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void aigw__v1__admin__get_model_stats(ProtobufCService *service,
+                                      const Aigw__V1__GetModelStatsRequest *input,
+                                      Aigw__V1__GetModelStatsResponse_Closure closure,
+                                      void *closure_data)
+{
+  assert(service->descriptor == &aigw__v1__admin__descriptor);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void aigw__v1__admin__init (Aigw__V1__Admin_Service *service,
                             Aigw__V1__Admin_ServiceDestroy destroy)

@@ -72,6 +72,9 @@ typedef struct Aigw__V1__ListAlertsResponse Aigw__V1__ListAlertsResponse;
 typedef struct Aigw__V1__GetLiveStatsRequest Aigw__V1__GetLiveStatsRequest;
 typedef struct Aigw__V1__LiveTally Aigw__V1__LiveTally;
 typedef struct Aigw__V1__GetLiveStatsResponse Aigw__V1__GetLiveStatsResponse;
+typedef struct Aigw__V1__GetModelStatsRequest Aigw__V1__GetModelStatsRequest;
+typedef struct Aigw__V1__ModelStats Aigw__V1__ModelStats;
+typedef struct Aigw__V1__GetModelStatsResponse Aigw__V1__GetModelStatsResponse;
 
 
 /* --- enums --- */
@@ -909,6 +912,85 @@ struct  Aigw__V1__GetLiveStatsResponse
 #define AIGW__V1__GET_LIVE_STATS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__get_live_stats_response__descriptor) \
     , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL, 0,NULL }
+
+
+struct  Aigw__V1__GetModelStatsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Only this model; empty returns every model seen in the window.
+   */
+  char *model;
+};
+#define AIGW__V1__GET_MODEL_STATS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__get_model_stats_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * One model's performance over the window, as this instance served it.
+ */
+struct  Aigw__V1__ModelStats
+{
+  ProtobufCMessage base;
+  /*
+   * The model as requested upstream; "other" collects models past the cap.
+   */
+  char *model;
+  /*
+   * Upstream attempts that ended (answers and failures; retries count).
+   */
+  uint64_t requests;
+  uint64_t errors;
+  /*
+   * errors / requests.
+   */
+  double error_rate;
+  /*
+   * Of successful attempts; 0 when there were none.
+   */
+  double latency_p50_ms;
+  double latency_p95_ms;
+  /*
+   * Of streams; 0 when there were none.
+   */
+  double first_token_p50_ms;
+  double first_token_p95_ms;
+  /*
+   * Output tokens of successful attempts per second of their latency.
+   */
+  double output_tokens_per_second;
+  /*
+   * Cost of the window's calls per successful one.
+   */
+  int64_t cost_per_request_nano_usd;
+  int64_t total_cost_nano_usd;
+};
+#define AIGW__V1__MODEL_STATS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__model_stats__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+
+struct  Aigw__V1__GetModelStatsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Busiest first.
+   */
+  size_t n_models;
+  Aigw__V1__ModelStats **models;
+  /*
+   * How far back the statistics reach.
+   */
+  uint32_t window_seconds;
+  /*
+   * The instance that answered: statistics are per instance.
+   */
+  char *instance_id;
+};
+#define AIGW__V1__GET_MODEL_STATS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__get_model_stats_response__descriptor) \
+    , 0,NULL, 0, (char *)protobuf_c_empty_string }
 
 
 /* Aigw__V1__HealthRequest methods */
@@ -1956,6 +2038,63 @@ Aigw__V1__GetLiveStatsResponse *
 void   aigw__v1__get_live_stats_response__free_unpacked
                      (Aigw__V1__GetLiveStatsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Aigw__V1__GetModelStatsRequest methods */
+void   aigw__v1__get_model_stats_request__init
+                     (Aigw__V1__GetModelStatsRequest         *message);
+size_t aigw__v1__get_model_stats_request__get_packed_size
+                     (const Aigw__V1__GetModelStatsRequest   *message);
+size_t aigw__v1__get_model_stats_request__pack
+                     (const Aigw__V1__GetModelStatsRequest   *message,
+                      uint8_t             *out);
+size_t aigw__v1__get_model_stats_request__pack_to_buffer
+                     (const Aigw__V1__GetModelStatsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__GetModelStatsRequest *
+       aigw__v1__get_model_stats_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__get_model_stats_request__free_unpacked
+                     (Aigw__V1__GetModelStatsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Aigw__V1__ModelStats methods */
+void   aigw__v1__model_stats__init
+                     (Aigw__V1__ModelStats         *message);
+size_t aigw__v1__model_stats__get_packed_size
+                     (const Aigw__V1__ModelStats   *message);
+size_t aigw__v1__model_stats__pack
+                     (const Aigw__V1__ModelStats   *message,
+                      uint8_t             *out);
+size_t aigw__v1__model_stats__pack_to_buffer
+                     (const Aigw__V1__ModelStats   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__ModelStats *
+       aigw__v1__model_stats__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__model_stats__free_unpacked
+                     (Aigw__V1__ModelStats *message,
+                      ProtobufCAllocator *allocator);
+/* Aigw__V1__GetModelStatsResponse methods */
+void   aigw__v1__get_model_stats_response__init
+                     (Aigw__V1__GetModelStatsResponse         *message);
+size_t aigw__v1__get_model_stats_response__get_packed_size
+                     (const Aigw__V1__GetModelStatsResponse   *message);
+size_t aigw__v1__get_model_stats_response__pack
+                     (const Aigw__V1__GetModelStatsResponse   *message,
+                      uint8_t             *out);
+size_t aigw__v1__get_model_stats_response__pack_to_buffer
+                     (const Aigw__V1__GetModelStatsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__GetModelStatsResponse *
+       aigw__v1__get_model_stats_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__get_model_stats_response__free_unpacked
+                     (Aigw__V1__GetModelStatsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Aigw__V1__HealthRequest_Closure)
@@ -2123,6 +2262,15 @@ typedef void (*Aigw__V1__LiveTally_Closure)
 typedef void (*Aigw__V1__GetLiveStatsResponse_Closure)
                  (const Aigw__V1__GetLiveStatsResponse *message,
                   void *closure_data);
+typedef void (*Aigw__V1__GetModelStatsRequest_Closure)
+                 (const Aigw__V1__GetModelStatsRequest *message,
+                  void *closure_data);
+typedef void (*Aigw__V1__ModelStats_Closure)
+                 (const Aigw__V1__ModelStats *message,
+                  void *closure_data);
+typedef void (*Aigw__V1__GetModelStatsResponse_Closure)
+                 (const Aigw__V1__GetModelStatsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -2218,6 +2366,10 @@ struct Aigw__V1__Admin_Service
                          const Aigw__V1__GetLiveStatsRequest *input,
                          Aigw__V1__GetLiveStatsResponse_Closure closure,
                          void *closure_data);
+  void (*get_model_stats)(Aigw__V1__Admin_Service *service,
+                          const Aigw__V1__GetModelStatsRequest *input,
+                          Aigw__V1__GetModelStatsResponse_Closure closure,
+                          void *closure_data);
 };
 typedef void (*Aigw__V1__Admin_ServiceDestroy)(Aigw__V1__Admin_Service *);
 void aigw__v1__admin__init (Aigw__V1__Admin_Service *service,
@@ -2247,7 +2399,8 @@ void aigw__v1__admin__init (Aigw__V1__Admin_Service *service,
       function_prefix__ ## get_cache_stats,\
       function_prefix__ ## flush_cache,\
       function_prefix__ ## list_alerts,\
-      function_prefix__ ## get_live_stats  }
+      function_prefix__ ## get_live_stats,\
+      function_prefix__ ## get_model_stats  }
 void aigw__v1__admin__health(ProtobufCService *service,
                              const Aigw__V1__HealthRequest *input,
                              Aigw__V1__HealthResponse_Closure closure,
@@ -2336,6 +2489,10 @@ void aigw__v1__admin__get_live_stats(ProtobufCService *service,
                                      const Aigw__V1__GetLiveStatsRequest *input,
                                      Aigw__V1__GetLiveStatsResponse_Closure closure,
                                      void *closure_data);
+void aigw__v1__admin__get_model_stats(ProtobufCService *service,
+                                      const Aigw__V1__GetModelStatsRequest *input,
+                                      Aigw__V1__GetModelStatsResponse_Closure closure,
+                                      void *closure_data);
 
 /* --- descriptors --- */
 
@@ -2396,6 +2553,9 @@ extern const ProtobufCMessageDescriptor aigw__v1__list_alerts_response__descript
 extern const ProtobufCMessageDescriptor aigw__v1__get_live_stats_request__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__live_tally__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__get_live_stats_response__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__get_model_stats_request__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__model_stats__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__get_model_stats_response__descriptor;
 extern const ProtobufCServiceDescriptor aigw__v1__admin__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -594,3 +594,45 @@ class GetLiveStatsResponse(_message.Message):
     top_callers: _containers.RepeatedCompositeFieldContainer[LiveTally]
     top_models: _containers.RepeatedCompositeFieldContainer[LiveTally]
     def __init__(self, instance_id: _Optional[str] = ..., uptime_ms: _Optional[int] = ..., rpc_calls_total: _Optional[int] = ..., in_flight_calls: _Optional[int] = ..., completions_total: _Optional[int] = ..., completion_errors_total: _Optional[int] = ..., usage_records_total: _Optional[int] = ..., input_tokens_total: _Optional[int] = ..., output_tokens_total: _Optional[int] = ..., cost_nano_usd_total: _Optional[int] = ..., has_queue: _Optional[bool] = ..., queue_depth: _Optional[int] = ..., has_cache: _Optional[bool] = ..., cache_hits_total: _Optional[int] = ..., cache_misses_total: _Optional[int] = ..., window_seconds: _Optional[int] = ..., top_callers: _Optional[_Iterable[_Union[LiveTally, _Mapping]]] = ..., top_models: _Optional[_Iterable[_Union[LiveTally, _Mapping]]] = ...) -> None: ...
+
+class GetModelStatsRequest(_message.Message):
+    __slots__ = ("model",)
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    def __init__(self, model: _Optional[str] = ...) -> None: ...
+
+class ModelStats(_message.Message):
+    __slots__ = ("model", "requests", "errors", "error_rate", "latency_p50_ms", "latency_p95_ms", "first_token_p50_ms", "first_token_p95_ms", "output_tokens_per_second", "cost_per_request_nano_usd", "total_cost_nano_usd")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_RATE_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P50_MS_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P95_MS_FIELD_NUMBER: _ClassVar[int]
+    FIRST_TOKEN_P50_MS_FIELD_NUMBER: _ClassVar[int]
+    FIRST_TOKEN_P95_MS_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_TOKENS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    COST_PER_REQUEST_NANO_USD_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_COST_NANO_USD_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    requests: int
+    errors: int
+    error_rate: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+    first_token_p50_ms: float
+    first_token_p95_ms: float
+    output_tokens_per_second: float
+    cost_per_request_nano_usd: int
+    total_cost_nano_usd: int
+    def __init__(self, model: _Optional[str] = ..., requests: _Optional[int] = ..., errors: _Optional[int] = ..., error_rate: _Optional[float] = ..., latency_p50_ms: _Optional[float] = ..., latency_p95_ms: _Optional[float] = ..., first_token_p50_ms: _Optional[float] = ..., first_token_p95_ms: _Optional[float] = ..., output_tokens_per_second: _Optional[float] = ..., cost_per_request_nano_usd: _Optional[int] = ..., total_cost_nano_usd: _Optional[int] = ...) -> None: ...
+
+class GetModelStatsResponse(_message.Message):
+    __slots__ = ("models", "window_seconds", "instance_id")
+    MODELS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    models: _containers.RepeatedCompositeFieldContainer[ModelStats]
+    window_seconds: int
+    instance_id: str
+    def __init__(self, models: _Optional[_Iterable[_Union[ModelStats, _Mapping]]] = ..., window_seconds: _Optional[int] = ..., instance_id: _Optional[str] = ...) -> None: ...

@@ -260,6 +260,7 @@ public final class RedisQueueStore: QueueStore {
         local function stat(prio, field, n)
           redis.call('HINCRBY', p .. 'stats', prio .. ':' .. field, n)
         end
+
         """#
 
     /// ARGV: idempotency key, id suffix, rank, aging step, max attempts, timeout, payload, user, org, max jobs.

@@ -29,6 +29,8 @@ public final class GatewayServer: Service {
     private let runtime: RuntimeConfig
     /// With Redis: keeps usage records while Redis is unreachable and writes them once it returns.
     private let usageFlusher: UsageBufferFlusher?
+    /// Runs queued jobs inside this instance; nil with `queue.workers` 0.
+    private let queueWorker: QueueWorker?
     private let onListening: @Sendable ([BoundListener]) -> Void
 
     /// - Parameter onListening: called once every listener is bound, with the bound addresses.
@@ -108,7 +110,17 @@ public final class GatewayServer: Service {
         let completions = CompletionService(
             providers: UpstreamProviders.make(config, client: http), retryPolicy: config.upstream.retry,
             limiter: limiter, clock: clock)
-        CompletionHandlers(service: completions, tracker: tracker, budgets: budgets).register(into: &router)
+        let completionHandlers = CompletionHandlers(service: completions, tracker: tracker, budgets: budgets)
+        completionHandlers.register(into: &router)
+        let queueStore: any QueueStore = redis.map {
+            RedisQueueStore(client: $0, settings: RedisQueueStore.Settings(
+                agingStepMillis: Int64(config.queue.agingStepMillis), maxJobs: config.queue.maxJobs))
+        } ?? MemoryQueueStore(clock: clock, settings: MemoryQueueStore.Settings(
+            agingStepMillis: Int64(config.queue.agingStepMillis), maxJobs: config.queue.maxJobs))
+        queueWorker = config.queue.workers == 0 ? nil : Self.queueWorker(
+            config, store: queueStore, runner: QueueJobRunner(completions: completionHandlers, logger: logger),
+            clock: clock, logger: logger)
+        QueueHandlers(store: queueStore, settings: config.queue, worker: queueWorker).register(into: &router)
         if config.debugMethods { DebugService.register(into: &router) }
         self.router = router
     }
@@ -169,6 +181,7 @@ public final class GatewayServer: Service {
         ])
         onListening(bound)
         let flusher = usageFlusher.map { flusher in Task { await flusher.run() } }
+        let workers = queueWorker.map { worker in Task { await worker.run() } }
 
         // Serve until the service group asks us to stop (or the task is cancelled).
         try? await gracefulShutdown()
@@ -176,9 +189,12 @@ public final class GatewayServer: Service {
         logger.info("draining", metadata: ["connections": "\(registry.count)",
                                            "grace_seconds": "\(config.server.drainGraceSeconds)"])
         stats.startDraining()
+        // Stop claiming jobs; running ones finish within the drain grace or go back to the queue.
+        queueWorker?.stop()
         for (_, channel) in channels { try? await channel.close() }
         if !config.server.socketPath.isEmpty { UnixSocketFile.remove(config.server.socketPath) }
         await registry.drain(grace: .milliseconds(Int64(config.server.drainGraceSeconds * 1000)))
+        await workers?.value
         configPoller?.cancel()
         // After the drain, so records buffered by the last calls get their final flush attempt too.
         flusher?.cancel()
@@ -233,6 +249,24 @@ public final class GatewayServer: Service {
             bootstrap = bootstrap.childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
         }
         return bootstrap
+    }
+
+    private static func queueWorker(
+        _ config: ServerConfig, store: any QueueStore, runner: QueueJobRunner, clock: any GatewayClock, logger: Logger
+    ) -> QueueWorker {
+        var settings = QueueWorker.Settings()
+        settings.concurrency = config.queue.workers
+        settings.batchSize = config.queue.batchSize
+        settings.pollIntervalMillis = Int64(config.queue.pollIntervalMillis)
+        settings.visibilityTimeoutMillis = Int64(config.queue.visibilityTimeoutMillis)
+        settings.resultTTLMillis = Int64(config.queue.resultTTLMillis)
+        settings.drainGraceMillis = Int64(config.server.drainGraceSeconds * 1000)
+        settings.retry = JobStateMachine(
+            baseDelayMillis: Int64(config.queue.retryBaseDelayMillis),
+            maxDelayMillis: Int64(config.queue.retryMaxDelayMillis))
+        return QueueWorker(store: store, settings: settings, clock: clock, log: { message, metadata in
+            logger.info("\(message)", metadata: metadata.mapValues { .string($0) })
+        }, runner: runner.run)
     }
 
     /// Alerts are kept where Admin reads them (Redis when configured, so every instance lists every alert), logged,

@@ -86,6 +86,28 @@ public struct ServerConfig: Sendable {
         public var bufferRecords = 100_000
     }
 
+    /// The request queue (Enqueue/GetJob) and the workers that run it inside this instance.
+    public struct Queue: Sendable {
+        /// Jobs this instance runs at once; 0 runs none (it still accepts Enqueue and GetJob).
+        public var workers = 32
+        /// Jobs claimed per store round trip.
+        public var batchSize = 16
+        public var pollIntervalMillis = 100
+        /// A claimed job's lease, renewed every third of it while the job runs.
+        public var visibilityTimeoutMillis = 30_000
+        /// How long succeeded and failed jobs (and their results) are kept.
+        public var resultTTLMillis = 86_400_000
+        /// The wait that lifts a job one priority level (see `JobPriority`).
+        public var agingStepMillis = 60_000
+        public var maxAttempts = 3
+        /// One attempt's limit when Enqueue names none.
+        public var timeoutMillis = 30_000
+        public var retryBaseDelayMillis = 1_000
+        public var retryMaxDelayMillis = 60_000
+        /// Queued, running and dead jobs held at most.
+        public var maxJobs = 100_000
+    }
+
     public struct Logging: Sendable {
         public var level: Logger.Level = .info
         /// "text" (logfmt) or "json".
@@ -100,6 +122,7 @@ public struct ServerConfig: Sendable {
     public var budgets = Budgets()
     public var alerts = Alerts()
     public var usage = Usage()
+    public var queue = Queue()
     public var logging = Logging()
     /// Limits per endpoint and level; the product spec's defaults unless configured.
     public var rateLimits = RateLimitPolicy.productDefaults

@@ -105,11 +105,14 @@ public final class QueueWorker: Sendable {
     public func nudge() { wake.signal() }
 
     private func claimLoop() async {
+        let refill = max(1, min(settings.batchSize, settings.concurrency) / 2)
         var failing = false
         while true {
-            let free = state.withLock { $0.stopping ? -1 : settings.concurrency - $0.inFlight }
+            let (free, inFlight) = state.withLock { ($0.stopping ? -1 : settings.concurrency - $0.inFlight, $0.inFlight) }
             if free < 0 { return }
-            if free == 0 {
+            // While jobs run, wait until half a batch of slots is free, so a busy worker claims in batches rather
+            // than one job per round trip each time one finishes.
+            if free == 0 || (inFlight > 0 && free < refill) {
                 await wake.wait()
                 continue
             }

@@ -135,6 +135,7 @@ public final class MemoryQueueStore: QueueStore {
             claims.reserveCapacity(n)
             for key in taken {
                 guard var entry = s.jobs[key.id] else { continue }
+                assert(entry.job.state.canMove(to: .running), "claimed a \(entry.job.state) job")
                 entry.job.state = .running
                 entry.job.attempts += 1
                 entry.job.updatedAtMillis = now
@@ -220,6 +221,7 @@ public final class MemoryQueueStore: QueueStore {
                     s.delayed[id] = now + delay
                 }
             }
+            assert(JobState.running.canMove(to: entry.job.state))
             s.jobs[id] = entry
             return true
         }

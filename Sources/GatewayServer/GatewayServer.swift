@@ -120,7 +120,7 @@ public final class GatewayServer: Service {
         queueWorker = config.queue.workers == 0 ? nil : Self.queueWorker(
             config, store: queueStore, runner: QueueJobRunner(completions: completionHandlers, logger: logger),
             clock: clock, logger: logger)
-        QueueHandlers(store: queueStore, settings: config.queue, worker: queueWorker).register(into: &router)
+        QueueHandlers(store: queueStore, settings: config.queue, clock: clock, worker: queueWorker).register(into: &router)
         if config.debugMethods { DebugService.register(into: &router) }
         self.router = router
     }

@@ -14,6 +14,8 @@ struct QueueHandlers: Sendable {
 
     let store: any QueueStore
     let settings: ServerConfig.Queue
+    /// Times GetJob's wait.
+    let clock: any GatewayClock
     /// Woken after an enqueue so an idle instance starts the job at once; nil when this instance runs no workers.
     let worker: QueueWorker?
 
@@ -90,22 +92,22 @@ struct QueueHandlers: Sendable {
     /// answers with its state at that moment. A call deadline or Cancel ends the wait like any call.
     func getJob(_ request: Aigw_V1_GetJobRequest) async throws -> Aigw_V1_GetJobResponse {
         try Self.validateID(request.jobId)
-        let waitMillis = min(request.waitMs, Self.maxWaitMillis)
-        let deadline = ContinuousClock.now + .milliseconds(Int64(waitMillis))
-        var pause: Int64 = 5
+        let waitNanos = min(request.waitMs, Self.maxWaitMillis) * 1_000_000
+        let started = clock.monotonicNanos()
+        var pause: UInt64 = 5_000_000
         while true {
             guard let job = try await store.job(id: request.jobId) else {
                 throw GatewayError(.notFound, "no job '\(request.jobId)' (never enqueued, or its result expired)",
                                    reason: "job_not_found")
             }
-            let remaining = deadline - ContinuousClock.now
-            if job.state.isTerminal || remaining <= .zero {
+            let waited = clock.monotonicNanos() &- started
+            if job.state.isTerminal || waited >= waitNanos {
                 var response = Aigw_V1_GetJobResponse()
                 response.job = WireMapping.job(job, withResult: true)
                 return response
             }
-            try await Task.sleep(for: min(.milliseconds(pause), remaining))
-            pause = min(pause * 2, 100)
+            try await Task.sleep(for: .nanoseconds(Int64(min(pause, waitNanos - waited))))
+            pause = min(pause * 2, 100_000_000)
         }
     }
 

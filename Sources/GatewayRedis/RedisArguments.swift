@@ -29,6 +29,12 @@ struct RedisArguments: Sendable {
         count += 1
     }
 
+    /// Appends binary bytes (a protobuf payload) as one argument.
+    mutating func append(bytes: [UInt8]) {
+        encoded.writeRedisBulk(bytes: bytes)
+        count += 1
+    }
+
     /// Appends one argument made of `parts` run together, such as a key from its prefix and its name.
     mutating func append(joining parts: String...) {
         encoded.writeRedisBulk(joining: parts)

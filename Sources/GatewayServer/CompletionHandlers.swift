@@ -30,23 +30,41 @@ struct CompletionHandlers: Sendable {
     func complete(_ request: Aigw_V1_CompleteRequest, _ context: CallContext) async throws -> Aigw_V1_CompleteResponse {
         let requestID = request.requestId.isEmpty ? context.requestID : request.requestId
         let neutral = try WireMapping.completionRequest(request, requestID: requestID)
-        let hold = try await budgets?.reserve(for: neutral) ?? .none
+        do {
+            return try await run(neutral, requestID: requestID, logger: context.logger)
+        } catch {
+            throw error.error
+        }
+    }
+
+    /// One completion with its accounting: reserve against budgets, run (rate limit, retries, fallback), charge the
+    /// usage, release the reservation. Complete and the queue's workers share it, so queued work is limited, budgeted
+    /// and charged exactly like a direct call. A budget denial is a failure without attempts.
+    func run(_ neutral: CompletionRequest, requestID: String, logger: Logger) async throws(CompletionFailure)
+        -> Aigw_V1_CompleteResponse
+    {
+        let hold: BudgetHold
+        do {
+            hold = try await budgets?.reserve(for: neutral) ?? .none
+        } catch {
+            throw CompletionFailure(error)
+        }
         do {
             let outcome = try await service.complete(neutral)
-            log(outcome, context)
+            log(outcome, logger)
             var response = WireMapping.completeResponse(outcome, requestID: requestID)
-            response.costNanoUsd = await charge(neutral, outcome, context) ?? 0
+            response.costNanoUsd = await charge(neutral, outcome, logger) ?? 0
             await budgets?.release(hold)
             outcomes?.succeeded()
             observe(outcome, cost: response.costNanoUsd)
             return response
         } catch {
             outcomes?.failed(error.error)
-            log(error, context)
-            let cost = await charge(neutral, error, context)
+            log(error, logger)
+            let cost = await charge(neutral, error, logger)
             await budgets?.release(hold)
             observe(error, cost: cost)
-            throw error.error
+            throw error
         }
     }
 
@@ -79,8 +97,8 @@ struct CompletionHandlers: Sendable {
             }
         } catch {
             outcomes?.failed(error.error)
-            log(error, context)
-            let cost = await charge(neutral, error, context)
+            log(error, context.logger)
+            let cost = await charge(neutral, error, context.logger)
             await budgets?.release(hold)
             observe(error, cost: cost)
             if error.usage != .zero && error.error.code != .cancelled {
@@ -99,45 +117,45 @@ struct CompletionHandlers: Sendable {
         end.usage = WireMapping.usage(outcome.completion.usage)
         end.id = outcome.completion.id
         end.attempts = outcome.attempts.map(WireMapping.attempt)
-        end.costNanoUsd = await charge(neutral, outcome, context) ?? 0
+        end.costNanoUsd = await charge(neutral, outcome, context.logger) ?? 0
         await budgets?.release(hold)
         outcomes?.succeeded()
         observe(outcome, cost: end.costNanoUsd)
         var event = Aigw_V1_StreamEvent()
         event.event = .end(end)
         try await writer.send(event)
-        log(outcome, context)
+        log(outcome, context.logger)
     }
 
     /// Records an answered call's usage against the model that answered; returns its cost. Accounting never fails
     /// the call: a store error is logged and the answer still goes out.
-    private func charge(_ request: CompletionRequest, _ outcome: CompletionOutcome, _ context: CallContext) async
+    private func charge(_ request: CompletionRequest, _ outcome: CompletionOutcome, _ logger: Logger) async
         -> Int64?
     {
         await charge(UsageTracker.Entry(
             requestID: request.requestID, userID: request.userID, orgID: request.orgID, endpoint: request.endpoint,
             provider: outcome.completion.provider, model: outcome.completion.model, usage: outcome.completion.usage),
-            context)
+            logger)
     }
 
     /// A call that failed after tokens were used (a stream cut or cancelled midway) is charged for what was seen,
     /// against the last model tried.
     @discardableResult
-    private func charge(_ request: CompletionRequest, _ failure: CompletionFailure, _ context: CallContext) async
+    private func charge(_ request: CompletionRequest, _ failure: CompletionFailure, _ logger: Logger) async
         -> Int64?
     {
         guard failure.usage != .zero, let last = failure.attempts.last else { return nil }
         return await charge(UsageTracker.Entry(
             requestID: request.requestID, userID: request.userID, orgID: request.orgID, endpoint: request.endpoint,
-            provider: last.provider, model: last.model, usage: failure.usage), context)
+            provider: last.provider, model: last.model, usage: failure.usage), logger)
     }
 
-    private func charge(_ entry: UsageTracker.Entry, _ context: CallContext) async -> Int64? {
+    private func charge(_ entry: UsageTracker.Entry, _ logger: Logger) async -> Int64? {
         guard let tracker else { return nil }
         do {
             return try await tracker.track(entry).record.costNanos
         } catch {
-            context.logger.warning("usage not recorded", metadata: ["error": "\(error)", "model": "\(entry.model)"])
+            logger.warning("usage not recorded", metadata: ["error": "\(error)", "model": "\(entry.model)"])
             return nil
         }
     }
@@ -172,17 +190,17 @@ struct CompletionHandlers: Sendable {
         }
     }
 
-    private func log(_ outcome: CompletionOutcome, _ context: CallContext) {
-        context.logger.debug("completion answered", metadata: [
+    private func log(_ outcome: CompletionOutcome, _ logger: Logger) {
+        logger.debug("completion answered", metadata: [
             "provider.name": "\(outcome.completion.provider)", "model": "\(outcome.completion.model)",
             "attempts": "\(outcome.attempts.count)", "latency_ms": "\(outcome.latencyMillis)",
             "usage": "\(outcome.completion.usage)",
         ])
     }
 
-    private func log(_ failure: CompletionFailure, _ context: CallContext) {
+    private func log(_ failure: CompletionFailure, _ logger: Logger) {
         guard failure.error.code != .cancelled else { return }
-        context.logger.info("completion failed", metadata: [
+        logger.info("completion failed", metadata: [
             "error": "\(failure.error)", "attempts": "\(failure.attempts.count)",
         ])
     }

@@ -32,6 +32,8 @@ public final class GatewayServer: Service {
     private let monitor: AlertMonitor
     /// With Redis: keeps usage records while Redis is unreachable and writes them once it returns.
     private let usageFlusher: UsageBufferFlusher?
+    /// Runs queued jobs inside this instance; nil with `queue.workers` 0.
+    private let queueWorker: QueueWorker?
     private let onListening: @Sendable ([BoundListener]) -> Void
     /// The Prometheus registry; nil when `metrics.listen` is empty (then nothing is counted either).
     public let metrics: GatewayMetrics?
@@ -130,21 +132,35 @@ public final class GatewayServer: Service {
         let completions = CompletionService(
             providers: UpstreamProviders.make(config, client: http), routing: routing, limiter: limiter, clock: clock)
         let outcomes = CompletionOutcomeCounter()
-        CompletionHandlers(
+        let completionHandlers = CompletionHandlers(
             service: completions, tracker: tracker, budgets: budgets, outcomes: outcomes, metrics: metrics,
-            performance: performance
-        ).register(into: &router)
+            performance: performance)
+        completionHandlers.register(into: &router)
+        let queueStore: any QueueStore = redis.map {
+            RedisQueueStore(client: $0, settings: RedisQueueStore.Settings(
+                agingStepMillis: Int64(config.queue.agingStepMillis), maxJobs: config.queue.maxJobs))
+        } ?? MemoryQueueStore(clock: clock, settings: MemoryQueueStore.Settings(
+            agingStepMillis: Int64(config.queue.agingStepMillis), maxJobs: config.queue.maxJobs))
+        queueWorker = config.queue.workers == 0 ? nil : Self.queueWorker(
+            config, store: queueStore, runner: QueueJobRunner(completions: completionHandlers, logger: logger),
+            clock: clock, logger: logger)
+        QueueHandlers(store: queueStore, settings: config.queue, clock: clock, worker: queueWorker, metrics: metrics)
+            .register(into: &router)
+        /// The queue's length now, for the monitor and `aigwctl top`; nil when the store cannot say.
+        let queueLength: @Sendable () async -> UInt64? = {
+            (try? await queueStore.stats()).map { UInt64(max(0, $0.total.queued)) }
+        }
         let admin = self.admin
         LiveStatsHandlers(
             stats: stats, outcomes: outcomes, activity: activity, instanceID: admin.instanceID,
-            uptimeMillis: { admin.uptimeMillis }
+            uptimeMillis: { admin.uptimeMillis }, queueDepth: queueLength
         ).register(into: &router)
         let monitorThresholds = LiveSetting(config.monitor.thresholds)
         monitor = AlertMonitor(
             alerts: alerts, thresholds: monitorThresholds, clock: clock, instanceID: admin.instanceID
         ) {
             let (calls, errors) = outcomes.totals
-            return MonitorSample(calls: calls, errors: errors)
+            return MonitorSample(calls: calls, errors: errors, queueLength: await queueLength())
         }
         // Each part that can change at run time takes the new effective configuration when a change applies.
         let runtime = RuntimeConfig(
@@ -161,7 +177,10 @@ public final class GatewayServer: Service {
         ConfigHandlers(runtime: runtime).register(into: &router)
         if config.debugMethods { DebugService.register(into: &router) }
         self.router = router
-        if let metrics { Self.registerGauges(metrics, stats: stats, redis: redis) }
+        if let metrics {
+            Self.registerGauges(metrics, stats: stats, redis: redis)
+            metrics.registerQueue { try? await queueStore.stats() }
+        }
     }
 
     /// Gauges read at scrape time from what the server already keeps.
@@ -244,6 +263,7 @@ public final class GatewayServer: Service {
         let monitoring = Task {
             await monitor.run(intervalMillis: interval) { try await Task.sleep(for: .milliseconds($0)) }
         }
+        let workers = queueWorker.map { worker in Task { await worker.run() } }
 
         // Serve until the service group asks us to stop (or the task is cancelled).
         try? await gracefulShutdown()
@@ -251,10 +271,13 @@ public final class GatewayServer: Service {
         logger.info("draining", metadata: ["connections": "\(registry.count)",
                                            "grace_seconds": "\(config.server.drainGraceSeconds)"])
         stats.startDraining()
+        // Stop claiming jobs; running ones finish within the drain grace or go back to the queue.
+        queueWorker?.stop()
         for (_, channel) in channels { try? await channel.close() }
         try? await metricsChannel?.close()
         if !config.server.socketPath.isEmpty { UnixSocketFile.remove(config.server.socketPath) }
         await registry.drain(grace: .milliseconds(Int64(config.server.drainGraceSeconds * 1000)))
+        await workers?.value
         configPoller?.cancel()
         monitoring.cancel()
         // After the drain, so records buffered by the last calls get their final flush attempt too.
@@ -328,6 +351,24 @@ public final class GatewayServer: Service {
             bootstrap = bootstrap.childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
         }
         return bootstrap
+    }
+
+    private static func queueWorker(
+        _ config: ServerConfig, store: any QueueStore, runner: QueueJobRunner, clock: any GatewayClock, logger: Logger
+    ) -> QueueWorker {
+        var settings = QueueWorker.Settings()
+        settings.concurrency = config.queue.workers
+        settings.batchSize = config.queue.batchSize
+        settings.pollIntervalMillis = Int64(config.queue.pollIntervalMillis)
+        settings.visibilityTimeoutMillis = Int64(config.queue.visibilityTimeoutMillis)
+        settings.resultTTLMillis = Int64(config.queue.resultTTLMillis)
+        settings.drainGraceMillis = Int64(config.server.drainGraceSeconds * 1000)
+        settings.retry = JobStateMachine(
+            baseDelayMillis: Int64(config.queue.retryBaseDelayMillis),
+            maxDelayMillis: Int64(config.queue.retryMaxDelayMillis))
+        return QueueWorker(store: store, settings: settings, clock: clock, log: { message, metadata in
+            logger.info("\(message)", metadata: metadata.mapValues { .string($0) })
+        }, runner: runner.run)
     }
 
     /// Alerts are kept where Admin reads them (Redis when configured, so every instance lists every alert), logged,

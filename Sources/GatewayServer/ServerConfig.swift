@@ -112,6 +112,28 @@ public struct ServerConfig: Sendable {
         public var modelStatsWindowMinutes = 15
     }
 
+    /// The request queue (Enqueue/GetJob) and the workers that run it inside this instance.
+    public struct Queue: Sendable {
+        /// Jobs this instance runs at once; 0 runs none (it still accepts Enqueue and GetJob).
+        public var workers = 32
+        /// Jobs claimed per store round trip.
+        public var batchSize = 16
+        public var pollIntervalMillis = 100
+        /// A claimed job's lease, renewed every third of it while the job runs.
+        public var visibilityTimeoutMillis = 30_000
+        /// How long succeeded and failed jobs (and their results) are kept.
+        public var resultTTLMillis = 86_400_000
+        /// The wait that lifts a job one priority level (see `JobPriority`).
+        public var agingStepMillis = 60_000
+        public var maxAttempts = 3
+        /// One attempt's limit when Enqueue names none.
+        public var timeoutMillis = 30_000
+        public var retryBaseDelayMillis = 1_000
+        public var retryMaxDelayMillis = 60_000
+        /// Queued, running and dead jobs held at most.
+        public var maxJobs = 100_000
+    }
+
     public struct Logging: Sendable {
         public var level: Logger.Level = .info
         /// "text" (logfmt) or "json".
@@ -129,6 +151,7 @@ public struct ServerConfig: Sendable {
     public var monitor = Monitor()
     public var usage = Usage()
     public var metrics = Metrics()
+    public var queue = Queue()
     public var logging = Logging()
     /// Limits per endpoint and level; the product spec's defaults unless configured.
     public var rateLimits = RateLimitPolicy.productDefaults

@@ -22,7 +22,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds: Double = 3
 
-    @Option(help: "What to measure: all, limits (CheckLimit only, for profiling), usage (TrackUsage), completions (Complete and Stream) or metrics (the cost of Prometheus accounting).")
+    @Option(help: "What to measure: all, limits (CheckLimit only, for profiling), usage (TrackUsage), completions (Complete and Stream), metrics (the cost of Prometheus accounting) or queue (Enqueue to succeeded on Redis).")
     var suite: String = "all"
 
     @Flag(help: "Run the RPC callers on the client connection's event loop.")
@@ -38,6 +38,13 @@ struct BenchCommand: AsyncParsableCommand {
     var upstreamLatencyMs: String = "0,20"
     @Option(help: "Concurrent streams for the completions suite's memory measurement.")
     var streams: Int = 1000
+
+    @Option(help: "Jobs per pass of the queue suite.")
+    var queueJobs: Int = 20_000
+    @Option(help: "queue.workers of the queue suite's aigw.")
+    var queueWorkers: Int = 64
+    @Option(help: "queue.batch_size of the queue suite's aigw.")
+    var queueBatch: Int = 32
 
     func run() async throws {
         let levels = inFlight.split(separator: ",").compactMap { Int($0) }
@@ -58,6 +65,14 @@ struct BenchCommand: AsyncParsableCommand {
         let metricsBench = MetricsBench(binary: aigw, directory: dir, levels: levels, duration: duration, warmUp: warmUp)
         if suite == "metrics" {
             try write(Report.metricsOnly(try await metricsBench.run(), seconds: seconds))
+            return
+        }
+        let queueBench = QueueBench(
+            binary: aigw, directory: dir, jobs: queueJobs, workers: queueWorkers, batchSize: queueBatch)
+        if suite == "queue" {
+            let redis = try RedisBaseline()
+            defer { redis.stop() }
+            try write(Report.queueOnly(try await queueBench.run(redis: redis)))
             return
         }
         let usageBench = UsageBench(binary: aigw, directory: dir, levels: levels, duration: duration, warmUp: warmUp)
@@ -148,8 +163,10 @@ struct BenchCommand: AsyncParsableCommand {
         let usage = suite == "all" ? try await usageBench.run(redis: redis) : nil
         let completions = suite == "all" ? try await completionBench.run() : nil
         let metrics = suite == "all" ? try await metricsBench.run() : nil
+        let queue = suite == "all" ? try await queueBench.run(redis: redis) : nil
         try write(Report(rows: rows, seconds: seconds, limitRows: limitRows, evalsha50: evalsha50,
-                         evalsha1: evalsha1, completions: completions, usage: usage, metrics: metrics).markdown)
+                         evalsha1: evalsha1, completions: completions, usage: usage, metrics: metrics,
+                         queue: queue).markdown)
     }
 
     private func write(_ report: String) throws {

@@ -13,6 +13,8 @@ struct Report {
     var usage: UsageResults? = nil
     /// The cost of Prometheus accounting (`--suite metrics`, or all).
     var metrics: MetricsBench.Results? = nil
+    /// The queue suite, when it ran.
+    var queue: QueueResults? = nil
 
     static var date: Substring { ISO8601DateFormatter().string(from: Date()).prefix(10) }
 
@@ -34,6 +36,36 @@ struct Report {
     /// The report of `bench --suite usage`: the header and the TrackUsage section only.
     static func usageOnly(_ usage: UsageResults, seconds: Double) -> String {
         (header + usageSection(usage, seconds: seconds) + [""]).joined(separator: "\n")
+    }
+
+    /// The report of `bench --suite queue`: the header and the queue section only.
+    static func queueOnly(_ queue: QueueResults) -> String {
+        (header + queueSection(queue) + [""]).joined(separator: "\n")
+    }
+
+    /// Enqueue to succeeded on Redis against the target.
+    static func queueSection(_ q: QueueResults) -> [String] {
+        var lines = [
+            "## Request queue: Enqueue to succeeded on Redis",
+            "",
+            "- One aigw on a private redis-server, `queue.workers` \(q.workers), `queue.batch_size` \(q.batchSize),",
+            "  against `aigw fake-upstream` answering at once. Every job is a gpt-4o-mini completion through the same",
+            "  path as Complete (rate-limit check and usage record on Redis), then the finish script.",
+            "- **end to end**: 256 Enqueue calls in flight while the workers run; timed from the first Enqueue until",
+            "  GetQueueStats counts every job succeeded. **drain**: jobs enqueued first through an aigw without",
+            "  workers, then an aigw with workers timed from listening until all succeeded (worker throughput alone).",
+            "- **Target**: at least 6,000 jobs/s (BullMQ's published single-worker figure).",
+            "- Load average before / after: \(q.loadBefore) / \(q.loadAfter).",
+            "",
+            "| pass | jobs | seconds | jobs/s | enqueue/s | succeeded | dead or failed | avg processing ms | target |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for r in q.rows {
+            lines.append(
+                "| \(r.pass) | \(r.jobs) | \(fmt(r.seconds, 2)) | **\(Int(r.perSecond))** | \(Int(r.enqueuePerSecond)) | "
+                    + "\(r.succeeded) | \(r.dead) | \(r.averageProcessingMs) | \(r.perSecond >= 6_000 ? "met" : "NOT met") |")
+        }
+        return lines
     }
 
     var markdown: String {
@@ -133,6 +165,7 @@ struct Report {
         if let usage { lines += [""] + Self.usageSection(usage, seconds: seconds) }
         if let completions { lines += [""] + Self.completionSection(completions, seconds: seconds) }
         if let metrics { lines += [""] + Self.metricsSection(metrics, seconds: seconds) }
+        if let queue { lines += [""] + Self.queueSection(queue) }
         lines.append("")
         return lines.joined(separator: "\n")
     }

@@ -34,7 +34,7 @@ import Testing
         #expect(unknown?.code == .unimplemented)
         #expect(unknown?.detail?.reason == "unknown_method")
         let later = await #expect(throws: RPCError.self) {
-            _ = try await client.call(Aigw_V1_Gateway.enqueue, Aigw_V1_EnqueueRequest())
+            _ = try await client.call(Aigw_V1_Admin.getCacheStats, Aigw_V1_GetCacheStatsRequest())
         }
         #expect(later?.code == .unimplemented)
         #expect(later?.detail?.reason == "not_implemented")

@@ -39,13 +39,22 @@ import Testing
         metrics.cacheLookup(endpoint: .search, hit: true)
         metrics.cacheStored(endpoint: .search, bytes: 512)
         metrics.queueEnqueued(priority: "high")
-        metrics.queueDeadLettered(endpoint: .summarize)
+        var stats = QueueStats()
+        stats.byPriority[.low] = QueueStats.Counts()
+        stats.byPriority[.low]?.queued = 4
+        stats.byPriority[.low]?.dead = 2
+        stats.byPriority[.low]?.deadTotal = 5
+        let snapshot = stats
+        metrics.registerQueue { snapshot }
         let text = await Self.text(metrics)
         #expect(Self.value(text, #"aigw_cache_lookups_total{endpoint="search",result="hit"}"#) == 2)
         #expect(Self.value(text, #"aigw_cache_lookups_total{endpoint="search",result="miss"}"#) == 1)
         #expect(Self.value(text, #"aigw_cache_stored_bytes_total{endpoint="search"}"#) == 512)
         #expect(Self.value(text, #"aigw_queue_enqueued_total{priority="high"}"#) == 1)
-        #expect(Self.value(text, #"aigw_queue_dead_letters_total{endpoint="summarize"}"#) == 1)
+        #expect(Self.value(text, #"aigw_queue_depth{priority="low"}"#) == 4)
+        #expect(Self.value(text, #"aigw_queue_depth{priority="critical"}"#) == 0)
+        #expect(Self.value(text, #"aigw_queue_dead_letters"#) == 2)
+        #expect(Self.value(text, #"aigw_queue_dead_letters_total{priority="low"}"#) == 5)
     }
 
     @Test func gaugeCollectorsRunAtScrapeTimeAndDropVanishedSeries() async {

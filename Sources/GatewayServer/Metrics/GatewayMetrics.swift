@@ -192,19 +192,31 @@ public final class GatewayMetrics: Sendable {
 
     // MARK: Entry points for the queue
 
-    /// A job was queued at `priority` ("high", "normal", "low").
+    /// A job was queued at `priority` (`critical` … `background`); a duplicate idempotency key queues nothing.
     public func queueEnqueued(priority: String) {
         registry.counter(
             name: MetricName.queueEnqueued, labels: [("priority", priority)], help: "Jobs queued, by priority"
         ).increment()
     }
 
-    /// A job for `endpoint` went to the dead-letter list.
-    public func queueDeadLettered(endpoint: Endpoint) {
-        registry.counter(
-            name: MetricName.queueDeadLettered, labels: [("endpoint", endpoint.rawValue)],
-            help: "Jobs moved to the dead-letter list"
-        ).increment()
+    /// The queue's gauges and its dead-letter counter, read from the store's statistics at each scrape (shared by
+    /// every instance on one Redis, so sum them with `max`, not `sum`, across instances).
+    public func registerQueue(stats: @escaping @Sendable () async -> QueueStats?) {
+        registerGauge(name: MetricName.queueDepth, help: "Jobs waiting to run, by priority", labels: ["priority"]) {
+            guard let stats = await stats() else { return [] }
+            return JobPriority.allCases.map { (labelValues: [$0.rawValue], value: Double(stats[$0].queued)) }
+        }
+        registerGauge(name: MetricName.queueDeadLetters, help: "Jobs in the dead-letter list") {
+            guard let stats = await stats() else { return [] }
+            return [(labelValues: [], value: Double(stats.total.dead))]
+        }
+        registerCounter(
+            name: MetricName.queueDeadLettered, help: "Jobs ever moved to the dead-letter list, by priority",
+            labels: ["priority"]
+        ) {
+            guard let stats = await stats() else { return [] }
+            return JobPriority.allCases.map { (labelValues: [$0.rawValue], total: Double(stats[$0].deadTotal)) }
+        }
     }
 
     // MARK: Collectors evaluated at scrape time

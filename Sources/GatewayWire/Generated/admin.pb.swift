@@ -2219,6 +2219,100 @@ extension Aigw_V1_GetQueueStatsRequest: Encodable {
     }
 }
 
+/// `aigw.v1.PriorityQueueStats`
+public struct Aigw_V1_PriorityQueueStats: Sendable, Hashable {
+    public var priority: Aigw_V1_Priority = .unspecified
+    public var queued: UInt64 = 0
+    public var running: UInt64 = 0
+    public var succeeded: UInt64 = 0
+    public var failed: UInt64 = 0
+    public var dead: UInt64 = 0
+    public var retried: UInt64 = 0
+    public var averageProcessingMs: UInt64 = 0
+    public var successRate: Double = 0
+    public var failureRate: Double = 0
+
+    public init() {}
+}
+
+extension Aigw_V1_PriorityQueueStats: ProtoCMessage {
+    public typealias CType = Aigw__V1__PriorityQueueStats
+
+    public init(c m: UnsafePointer<Aigw__V1__PriorityQueueStats>) {
+        self.init()
+        self.priority = Aigw_V1_Priority(rawValue: Int32(truncatingIfNeeded: m.pointee.priority.rawValue))
+        self.queued = m.pointee.queued
+        self.running = m.pointee.running
+        self.succeeded = m.pointee.succeeded
+        self.failed = m.pointee.failed
+        self.dead = m.pointee.dead
+        self.retried = m.pointee.retried
+        self.averageProcessingMs = m.pointee.average_processing_ms
+        self.successRate = m.pointee.success_rate
+        self.failureRate = m.pointee.failure_rate
+    }
+
+    public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__PriorityQueueStats> {
+        a.message(Aigw__V1__PriorityQueueStats.self, aigw__v1__priority_queue_stats__init) { m in
+            m.pointee.priority = Aigw__V1__Priority(rawValue: .init(truncatingIfNeeded: self.priority.rawValue))
+            m.pointee.queued = self.queued
+            m.pointee.running = self.running
+            m.pointee.succeeded = self.succeeded
+            m.pointee.failed = self.failed
+            m.pointee.dead = self.dead
+            m.pointee.retried = self.retried
+            m.pointee.average_processing_ms = self.averageProcessingMs
+            m.pointee.success_rate = self.successRate
+            m.pointee.failure_rate = self.failureRate
+        }
+    }
+
+    public static func cUnpack(_ a: CAllocator, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Aigw__V1__PriorityQueueStats>? {
+        aigw__v1__priority_queue_stats__unpack(a.c, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    public static func cFree(_ m: UnsafeMutablePointer<Aigw__V1__PriorityQueueStats>, _ a: CAllocator) {
+        aigw__v1__priority_queue_stats__free_unpacked(m, a.c)
+    }
+
+    public static func cPackedSize(_ m: UnsafePointer<Aigw__V1__PriorityQueueStats>) -> Int {
+        aigw__v1__priority_queue_stats__get_packed_size(m)
+    }
+
+    public static func cPack(_ m: UnsafePointer<Aigw__V1__PriorityQueueStats>, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        aigw__v1__priority_queue_stats__pack(m, out)
+    }
+}
+
+extension Aigw_V1_PriorityQueueStats: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case priority = "priority"
+        case queued = "queued"
+        case running = "running"
+        case succeeded = "succeeded"
+        case failed = "failed"
+        case dead = "dead"
+        case retried = "retried"
+        case averageProcessingMs = "averageProcessingMs"
+        case successRate = "successRate"
+        case failureRate = "failureRate"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.priority, forKey: .priority)
+        try c.encode(self.queued, forKey: .queued)
+        try c.encode(self.running, forKey: .running)
+        try c.encode(self.succeeded, forKey: .succeeded)
+        try c.encode(self.failed, forKey: .failed)
+        try c.encode(self.dead, forKey: .dead)
+        try c.encode(self.retried, forKey: .retried)
+        try c.encode(self.averageProcessingMs, forKey: .averageProcessingMs)
+        try c.encode(self.successRate, forKey: .successRate)
+        try c.encode(self.failureRate, forKey: .failureRate)
+    }
+}
+
 /// `aigw.v1.GetQueueStatsResponse`
 public struct Aigw_V1_GetQueueStatsResponse: Sendable, Hashable {
     public var queued: [Aigw_V1_PriorityDepth] = []
@@ -2229,6 +2323,9 @@ public struct Aigw_V1_GetQueueStatsResponse: Sendable, Hashable {
     public var dead: UInt64 = 0
     public var averageProcessingMs: UInt64 = 0
     public var workers: UInt32 = 0
+    public var priorities: [Aigw_V1_PriorityQueueStats] = []
+    public var successRate: Double = 0
+    public var failureRate: Double = 0
 
     public init() {}
 }
@@ -2246,6 +2343,9 @@ extension Aigw_V1_GetQueueStatsResponse: ProtoCMessage {
         self.dead = m.pointee.dead
         self.averageProcessingMs = m.pointee.average_processing_ms
         self.workers = m.pointee.workers
+        self.priorities = ProtoC.array(m.pointee.priorities, m.pointee.n_priorities) { Aigw_V1_PriorityQueueStats(c: $0!) }
+        self.successRate = m.pointee.success_rate
+        self.failureRate = m.pointee.failure_rate
     }
 
     public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetQueueStatsResponse> {
@@ -2258,6 +2358,9 @@ extension Aigw_V1_GetQueueStatsResponse: ProtoCMessage {
             m.pointee.dead = self.dead
             m.pointee.average_processing_ms = self.averageProcessingMs
             m.pointee.workers = self.workers
+            (m.pointee.n_priorities, m.pointee.priorities) = a.array(self.priorities) { v in v.cMessage(a) }
+            m.pointee.success_rate = self.successRate
+            m.pointee.failure_rate = self.failureRate
         }
     }
 
@@ -2288,6 +2391,9 @@ extension Aigw_V1_GetQueueStatsResponse: Encodable {
         case dead = "dead"
         case averageProcessingMs = "averageProcessingMs"
         case workers = "workers"
+        case priorities = "priorities"
+        case successRate = "successRate"
+        case failureRate = "failureRate"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -2300,6 +2406,9 @@ extension Aigw_V1_GetQueueStatsResponse: Encodable {
         try c.encode(self.dead, forKey: .dead)
         try c.encode(self.averageProcessingMs, forKey: .averageProcessingMs)
         try c.encode(self.workers, forKey: .workers)
+        try c.encode(self.priorities, forKey: .priorities)
+        try c.encode(self.successRate, forKey: .successRate)
+        try c.encode(self.failureRate, forKey: .failureRate)
     }
 }
 
@@ -2360,6 +2469,7 @@ extension Aigw_V1_ListDeadLettersRequest: Encodable {
 /// `aigw.v1.ListDeadLettersResponse`
 public struct Aigw_V1_ListDeadLettersResponse: Sendable, Hashable {
     public var jobs: [Aigw_V1_Job] = []
+    public var nextAfterJobId: String = ""
 
     public init() {}
 }
@@ -2370,11 +2480,13 @@ extension Aigw_V1_ListDeadLettersResponse: ProtoCMessage {
     public init(c m: UnsafePointer<Aigw__V1__ListDeadLettersResponse>) {
         self.init()
         self.jobs = ProtoC.array(m.pointee.jobs, m.pointee.n_jobs) { Aigw_V1_Job(c: $0!) }
+        self.nextAfterJobId = ProtoC.string(m.pointee.next_after_job_id)
     }
 
     public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__ListDeadLettersResponse> {
         a.message(Aigw__V1__ListDeadLettersResponse.self, aigw__v1__list_dead_letters_response__init) { m in
             (m.pointee.n_jobs, m.pointee.jobs) = a.array(self.jobs) { v in v.cMessage(a) }
+            m.pointee.next_after_job_id = a.string(self.nextAfterJobId)
         }
     }
 
@@ -2398,11 +2510,13 @@ extension Aigw_V1_ListDeadLettersResponse: ProtoCMessage {
 extension Aigw_V1_ListDeadLettersResponse: Encodable {
     private enum CodingKeys: String, CodingKey {
         case jobs = "jobs"
+        case nextAfterJobId = "nextAfterJobId"
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(self.jobs, forKey: .jobs)
+        try c.encode(self.nextAfterJobId, forKey: .nextAfterJobId)
     }
 }
 

@@ -287,9 +287,10 @@ public enum Aigw_V1_JobState: Sendable, Hashable, CaseIterable {
     case succeeded
     case dead
     case cancelled
+    case failed
     case unrecognized(Int32)
 
-    public static let allCases: [Aigw_V1_JobState] = [.unspecified, .queued, .running, .retrying, .succeeded, .dead, .cancelled]
+    public static let allCases: [Aigw_V1_JobState] = [.unspecified, .queued, .running, .retrying, .succeeded, .dead, .cancelled, .failed]
 
     public init(rawValue: Int32) {
         switch rawValue {
@@ -300,6 +301,7 @@ public enum Aigw_V1_JobState: Sendable, Hashable, CaseIterable {
         case 4: self = .succeeded
         case 5: self = .dead
         case 6: self = .cancelled
+        case 7: self = .failed
         default: self = .unrecognized(rawValue)
         }
     }
@@ -313,6 +315,7 @@ public enum Aigw_V1_JobState: Sendable, Hashable, CaseIterable {
         case .succeeded: 4
         case .dead: 5
         case .cancelled: 6
+        case .failed: 7
         case .unrecognized(let v): v
         }
     }
@@ -327,6 +330,7 @@ public enum Aigw_V1_JobState: Sendable, Hashable, CaseIterable {
         case .succeeded: "JOB_STATE_SUCCEEDED"
         case .dead: "JOB_STATE_DEAD"
         case .cancelled: "JOB_STATE_CANCELLED"
+        case .failed: "JOB_STATE_FAILED"
         case .unrecognized(let v): String(v)
         }
     }
@@ -1625,6 +1629,7 @@ extension Aigw_V1_Job: Encodable {
 /// `aigw.v1.GetJobRequest`
 public struct Aigw_V1_GetJobRequest: Sendable, Hashable {
     public var jobId: String = ""
+    public var waitMs: UInt64 = 0
 
     public init() {}
 }
@@ -1635,11 +1640,13 @@ extension Aigw_V1_GetJobRequest: ProtoCMessage {
     public init(c m: UnsafePointer<Aigw__V1__GetJobRequest>) {
         self.init()
         self.jobId = ProtoC.string(m.pointee.job_id)
+        self.waitMs = m.pointee.wait_ms
     }
 
     public func cMessage(_ a: CAllocator) -> UnsafeMutablePointer<Aigw__V1__GetJobRequest> {
         a.message(Aigw__V1__GetJobRequest.self, aigw__v1__get_job_request__init) { m in
             m.pointee.job_id = a.string(self.jobId)
+            m.pointee.wait_ms = self.waitMs
         }
     }
 
@@ -1663,11 +1670,13 @@ extension Aigw_V1_GetJobRequest: ProtoCMessage {
 extension Aigw_V1_GetJobRequest: Encodable {
     private enum CodingKeys: String, CodingKey {
         case jobId = "jobId"
+        case waitMs = "waitMs"
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(self.jobId, forKey: .jobId)
+        try c.encode(self.waitMs, forKey: .waitMs)
     }
 }
 

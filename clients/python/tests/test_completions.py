@@ -93,3 +93,22 @@ def test_a_server_error_is_retried_and_its_category_travels(gateway: Tuple[Clien
     assert info.value.code == frame_pb2.STATUS_CODE_FAILED_PRECONDITION, info.value
     assert info.value.detail.category == common_pb2.ERROR_CATEGORY_AUTHENTICATION
     assert info.value.reason == "upstream_authentication"
+
+
+def test_enqueue_then_get_job_waits_for_the_result(gateway: Tuple[Client, str]) -> None:
+    client, _ = gateway
+    enqueued = client.call("Gateway", "Enqueue", gateway_pb2.EnqueueRequest(
+        request=request("gpt-4o-mini", "queued from python"), priority=common_pb2.PRIORITY_LOW,
+        idempotency_key="py-1"))
+    assert enqueued.job_id.startswith("job_") and not enqueued.duplicate
+    again = client.call("Gateway", "Enqueue", gateway_pb2.EnqueueRequest(
+        request=request("gpt-4o-mini"), idempotency_key="py-1"))
+    assert again.duplicate and again.job_id == enqueued.job_id
+    job = client.call("Gateway", "GetJob", gateway_pb2.GetJobRequest(job_id=enqueued.job_id, wait_ms=10_000),
+                      timeout=20).job
+    assert job.state == gateway_pb2.JOB_STATE_SUCCEEDED
+    assert job.attempts == 1 and job.priority == common_pb2.PRIORITY_LOW
+    assert job.result.content == "You said: queued from python"
+    with pytest.raises(RPCError) as info:
+        client.call("Gateway", "GetJob", gateway_pb2.GetJobRequest(job_id="job_0000000000000fff00000000"))
+    assert info.value.code == frame_pb2.STATUS_CODE_NOT_FOUND and info.value.reason == "job_not_found"

@@ -83,9 +83,9 @@ def test_unknown_method_is_unimplemented(unix_client: Client) -> None:
     assert info.value.reason == "unknown_method", info.value
 
 
-def test_enqueue_is_not_implemented_yet(unix_client: Client) -> None:
+def test_cache_stats_are_not_implemented_yet(unix_client: Client) -> None:
     with pytest.raises(RPCError) as info:
-        unix_client.call("Gateway", "Enqueue", gateway_pb2.EnqueueRequest())
+        unix_client.call("Admin", "GetCacheStats", admin_pb2.GetCacheStatsRequest())
     assert info.value.code == frame_pb2.STATUS_CODE_UNIMPLEMENTED, info.value
     assert info.value.reason == "not_implemented", info.value
 

@@ -1627,6 +1627,51 @@ void   aigw__v1__get_queue_stats_request__free_unpacked
   assert(message->base.descriptor == &aigw__v1__get_queue_stats_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   aigw__v1__priority_queue_stats__init
+                     (Aigw__V1__PriorityQueueStats         *message)
+{
+  static const Aigw__V1__PriorityQueueStats init_value = AIGW__V1__PRIORITY_QUEUE_STATS__INIT;
+  *message = init_value;
+}
+size_t aigw__v1__priority_queue_stats__get_packed_size
+                     (const Aigw__V1__PriorityQueueStats *message)
+{
+  assert(message->base.descriptor == &aigw__v1__priority_queue_stats__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t aigw__v1__priority_queue_stats__pack
+                     (const Aigw__V1__PriorityQueueStats *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &aigw__v1__priority_queue_stats__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t aigw__v1__priority_queue_stats__pack_to_buffer
+                     (const Aigw__V1__PriorityQueueStats *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &aigw__v1__priority_queue_stats__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Aigw__V1__PriorityQueueStats *
+       aigw__v1__priority_queue_stats__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Aigw__V1__PriorityQueueStats *)
+     protobuf_c_message_unpack (&aigw__v1__priority_queue_stats__descriptor,
+                                allocator, len, data);
+}
+void   aigw__v1__priority_queue_stats__free_unpacked
+                     (Aigw__V1__PriorityQueueStats *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &aigw__v1__priority_queue_stats__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   aigw__v1__get_queue_stats_response__init
                      (Aigw__V1__GetQueueStatsResponse         *message)
 {
@@ -4880,7 +4925,162 @@ const ProtobufCMessageDescriptor aigw__v1__get_queue_stats_request__descriptor =
   (ProtobufCMessageInit) aigw__v1__get_queue_stats_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor aigw__v1__get_queue_stats_response__field_descriptors[8] =
+static const ProtobufCFieldDescriptor aigw__v1__priority_queue_stats__field_descriptors[10] =
+{
+  {
+    "priority",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__PriorityQueueStats, priority),
+    &aigw__v1__priority__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "queued",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__PriorityQueueStats, queued),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "running",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__PriorityQueueStats, running),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "succeeded",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__PriorityQueueStats, succeeded),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failed",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__PriorityQueueStats, failed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dead",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__PriorityQueueStats, dead),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "retried",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__PriorityQueueStats, retried),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "average_processing_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__PriorityQueueStats, average_processing_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "success_rate",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__PriorityQueueStats, success_rate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failure_rate",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__PriorityQueueStats, failure_rate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned aigw__v1__priority_queue_stats__field_indices_by_name[] = {
+  7,   /* field[7] = average_processing_ms */
+  5,   /* field[5] = dead */
+  4,   /* field[4] = failed */
+  9,   /* field[9] = failure_rate */
+  0,   /* field[0] = priority */
+  1,   /* field[1] = queued */
+  6,   /* field[6] = retried */
+  2,   /* field[2] = running */
+  3,   /* field[3] = succeeded */
+  8,   /* field[8] = success_rate */
+};
+static const ProtobufCIntRange aigw__v1__priority_queue_stats__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 10 }
+};
+const ProtobufCMessageDescriptor aigw__v1__priority_queue_stats__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "aigw.v1.PriorityQueueStats",
+  "PriorityQueueStats",
+  "Aigw__V1__PriorityQueueStats",
+  "aigw.v1",
+  sizeof(Aigw__V1__PriorityQueueStats),
+  10,
+  aigw__v1__priority_queue_stats__field_descriptors,
+  aigw__v1__priority_queue_stats__field_indices_by_name,
+  1,  aigw__v1__priority_queue_stats__number_ranges,
+  (ProtobufCMessageInit) aigw__v1__priority_queue_stats__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor aigw__v1__get_queue_stats_response__field_descriptors[11] =
 {
   {
     "queued",
@@ -4978,21 +5178,60 @@ static const ProtobufCFieldDescriptor aigw__v1__get_queue_stats_response__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "priorities",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Aigw__V1__GetQueueStatsResponse, n_priorities),
+    offsetof(Aigw__V1__GetQueueStatsResponse, priorities),
+    &aigw__v1__priority_queue_stats__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "success_rate",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetQueueStatsResponse, success_rate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failure_rate",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetQueueStatsResponse, failure_rate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned aigw__v1__get_queue_stats_response__field_indices_by_name[] = {
   6,   /* field[6] = average_processing_ms */
   5,   /* field[5] = dead */
   3,   /* field[3] = failed */
+  10,   /* field[10] = failure_rate */
+  8,   /* field[8] = priorities */
   0,   /* field[0] = queued */
   4,   /* field[4] = retried */
   1,   /* field[1] = running */
   2,   /* field[2] = succeeded */
+  9,   /* field[9] = success_rate */
   7,   /* field[7] = workers */
 };
 static const ProtobufCIntRange aigw__v1__get_queue_stats_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor aigw__v1__get_queue_stats_response__descriptor =
 {
@@ -5002,7 +5241,7 @@ const ProtobufCMessageDescriptor aigw__v1__get_queue_stats_response__descriptor 
   "Aigw__V1__GetQueueStatsResponse",
   "aigw.v1",
   sizeof(Aigw__V1__GetQueueStatsResponse),
-  8,
+  11,
   aigw__v1__get_queue_stats_response__field_descriptors,
   aigw__v1__get_queue_stats_response__field_indices_by_name,
   1,  aigw__v1__get_queue_stats_response__number_ranges,
@@ -5060,7 +5299,7 @@ const ProtobufCMessageDescriptor aigw__v1__list_dead_letters_request__descriptor
   (ProtobufCMessageInit) aigw__v1__list_dead_letters_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor aigw__v1__list_dead_letters_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor aigw__v1__list_dead_letters_response__field_descriptors[2] =
 {
   {
     "jobs",
@@ -5074,14 +5313,27 @@ static const ProtobufCFieldDescriptor aigw__v1__list_dead_letters_response__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "next_after_job_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__ListDeadLettersResponse, next_after_job_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned aigw__v1__list_dead_letters_response__field_indices_by_name[] = {
   0,   /* field[0] = jobs */
+  1,   /* field[1] = next_after_job_id */
 };
 static const ProtobufCIntRange aigw__v1__list_dead_letters_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor aigw__v1__list_dead_letters_response__descriptor =
 {
@@ -5091,7 +5343,7 @@ const ProtobufCMessageDescriptor aigw__v1__list_dead_letters_response__descripto
   "Aigw__V1__ListDeadLettersResponse",
   "aigw.v1",
   sizeof(Aigw__V1__ListDeadLettersResponse),
-  1,
+  2,
   aigw__v1__list_dead_letters_response__field_descriptors,
   aigw__v1__list_dead_letters_response__field_indices_by_name,
   1,  aigw__v1__list_dead_letters_response__number_ranges,

@@ -2613,7 +2613,7 @@ const ProtobufCMessageDescriptor aigw__v1__job__descriptor =
   (ProtobufCMessageInit) aigw__v1__job__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor aigw__v1__get_job_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor aigw__v1__get_job_request__field_descriptors[2] =
 {
   {
     "job_id",
@@ -2627,14 +2627,27 @@ static const ProtobufCFieldDescriptor aigw__v1__get_job_request__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "wait_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Aigw__V1__GetJobRequest, wait_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned aigw__v1__get_job_request__field_indices_by_name[] = {
   0,   /* field[0] = job_id */
+  1,   /* field[1] = wait_ms */
 };
 static const ProtobufCIntRange aigw__v1__get_job_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor aigw__v1__get_job_request__descriptor =
 {
@@ -2644,7 +2657,7 @@ const ProtobufCMessageDescriptor aigw__v1__get_job_request__descriptor =
   "Aigw__V1__GetJobRequest",
   "aigw.v1",
   sizeof(Aigw__V1__GetJobRequest),
-  1,
+  2,
   aigw__v1__get_job_request__field_descriptors,
   aigw__v1__get_job_request__field_indices_by_name,
   1,  aigw__v1__get_job_request__number_ranges,
@@ -2851,7 +2864,7 @@ const ProtobufCEnumDescriptor aigw__v1__limit_algorithm__descriptor =
   aigw__v1__limit_algorithm__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue aigw__v1__job_state__enum_values_by_number[7] =
+static const ProtobufCEnumValue aigw__v1__job_state__enum_values_by_number[8] =
 {
   { "JOB_STATE_UNSPECIFIED", "AIGW__V1__JOB_STATE__JOB_STATE_UNSPECIFIED", 0 },
   { "JOB_STATE_QUEUED", "AIGW__V1__JOB_STATE__JOB_STATE_QUEUED", 1 },
@@ -2860,14 +2873,16 @@ static const ProtobufCEnumValue aigw__v1__job_state__enum_values_by_number[7] =
   { "JOB_STATE_SUCCEEDED", "AIGW__V1__JOB_STATE__JOB_STATE_SUCCEEDED", 4 },
   { "JOB_STATE_DEAD", "AIGW__V1__JOB_STATE__JOB_STATE_DEAD", 5 },
   { "JOB_STATE_CANCELLED", "AIGW__V1__JOB_STATE__JOB_STATE_CANCELLED", 6 },
+  { "JOB_STATE_FAILED", "AIGW__V1__JOB_STATE__JOB_STATE_FAILED", 7 },
 };
 static const ProtobufCIntRange aigw__v1__job_state__value_ranges[] = {
-{0, 0},{0, 7}
+{0, 0},{0, 8}
 };
-static const ProtobufCEnumValueIndex aigw__v1__job_state__enum_values_by_name[7] =
+static const ProtobufCEnumValueIndex aigw__v1__job_state__enum_values_by_name[8] =
 {
   { "JOB_STATE_CANCELLED", 6 },
   { "JOB_STATE_DEAD", 5 },
+  { "JOB_STATE_FAILED", 7 },
   { "JOB_STATE_QUEUED", 1 },
   { "JOB_STATE_RETRYING", 3 },
   { "JOB_STATE_RUNNING", 2 },
@@ -2881,9 +2896,9 @@ const ProtobufCEnumDescriptor aigw__v1__job_state__descriptor =
   "JobState",
   "Aigw__V1__JobState",
   "aigw.v1",
-  7,
+  8,
   aigw__v1__job_state__enum_values_by_number,
-  7,
+  8,
   aigw__v1__job_state__enum_values_by_name,
   1,
   aigw__v1__job_state__value_ranges,

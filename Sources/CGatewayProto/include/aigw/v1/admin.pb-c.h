@@ -53,6 +53,7 @@ typedef struct Aigw__V1__DeleteBudgetAlertRequest Aigw__V1__DeleteBudgetAlertReq
 typedef struct Aigw__V1__DeleteBudgetAlertResponse Aigw__V1__DeleteBudgetAlertResponse;
 typedef struct Aigw__V1__PriorityDepth Aigw__V1__PriorityDepth;
 typedef struct Aigw__V1__GetQueueStatsRequest Aigw__V1__GetQueueStatsRequest;
+typedef struct Aigw__V1__PriorityQueueStats Aigw__V1__PriorityQueueStats;
 typedef struct Aigw__V1__GetQueueStatsResponse Aigw__V1__GetQueueStatsResponse;
 typedef struct Aigw__V1__ListDeadLettersRequest Aigw__V1__ListDeadLettersRequest;
 typedef struct Aigw__V1__ListDeadLettersResponse Aigw__V1__ListDeadLettersResponse;
@@ -621,6 +622,35 @@ struct  Aigw__V1__GetQueueStatsRequest
      }
 
 
+/*
+ * One priority's queue counters. queued, running and dead are current counts; the rest count since the counters
+ * began (the process start on the memory store).
+ */
+struct  Aigw__V1__PriorityQueueStats
+{
+  ProtobufCMessage base;
+  Aigw__V1__Priority priority;
+  uint64_t queued;
+  uint64_t running;
+  uint64_t succeeded;
+  uint64_t failed;
+  /*
+   * Jobs in the dead-letter queue now.
+   */
+  uint64_t dead;
+  uint64_t retried;
+  uint64_t average_processing_ms;
+  /*
+   * Of the jobs that ended: succeeded / (succeeded + failed + ever dead), and the rest; 0 when none has.
+   */
+  double success_rate;
+  double failure_rate;
+};
+#define AIGW__V1__PRIORITY_QUEUE_STATS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__priority_queue_stats__descriptor) \
+    , AIGW__V1__PRIORITY__PRIORITY_UNSPECIFIED, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+
 struct  Aigw__V1__GetQueueStatsResponse
 {
   ProtobufCMessage base;
@@ -632,11 +662,18 @@ struct  Aigw__V1__GetQueueStatsResponse
   uint64_t retried;
   uint64_t dead;
   uint64_t average_processing_ms;
+  /*
+   * Worker concurrency of the instance that answered.
+   */
   uint32_t workers;
+  size_t n_priorities;
+  Aigw__V1__PriorityQueueStats **priorities;
+  double success_rate;
+  double failure_rate;
 };
 #define AIGW__V1__GET_QUEUE_STATS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__get_queue_stats_response__descriptor) \
-    , 0,NULL, 0, 0, 0, 0, 0, 0, 0 }
+    , 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0,NULL, 0, 0 }
 
 
 struct  Aigw__V1__ListDeadLettersRequest
@@ -655,17 +692,21 @@ struct  Aigw__V1__ListDeadLettersResponse
   ProtobufCMessage base;
   size_t n_jobs;
   Aigw__V1__Job **jobs;
+  /*
+   * Pass as after_job_id for the next page; empty on the last page.
+   */
+  char *next_after_job_id;
 };
 #define AIGW__V1__LIST_DEAD_LETTERS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__list_dead_letters_response__descriptor) \
-    , 0,NULL }
+    , 0,NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Aigw__V1__RetryDeadLettersRequest
 {
   ProtobufCMessage base;
   /*
-   * Empty means all.
+   * Empty means all (up to 10000 per call; repeat while retried is 10000).
    */
   size_t n_job_ids;
   char **job_ids;
@@ -689,7 +730,7 @@ struct  Aigw__V1__PurgeDeadLettersRequest
 {
   ProtobufCMessage base;
   /*
-   * Empty means all.
+   * Empty means all (up to 10000 per call; repeat while purged is 10000).
    */
   size_t n_job_ids;
   char **job_ids;
@@ -1677,6 +1718,25 @@ Aigw__V1__GetQueueStatsRequest *
 void   aigw__v1__get_queue_stats_request__free_unpacked
                      (Aigw__V1__GetQueueStatsRequest *message,
                       ProtobufCAllocator *allocator);
+/* Aigw__V1__PriorityQueueStats methods */
+void   aigw__v1__priority_queue_stats__init
+                     (Aigw__V1__PriorityQueueStats         *message);
+size_t aigw__v1__priority_queue_stats__get_packed_size
+                     (const Aigw__V1__PriorityQueueStats   *message);
+size_t aigw__v1__priority_queue_stats__pack
+                     (const Aigw__V1__PriorityQueueStats   *message,
+                      uint8_t             *out);
+size_t aigw__v1__priority_queue_stats__pack_to_buffer
+                     (const Aigw__V1__PriorityQueueStats   *message,
+                      ProtobufCBuffer     *buffer);
+Aigw__V1__PriorityQueueStats *
+       aigw__v1__priority_queue_stats__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   aigw__v1__priority_queue_stats__free_unpacked
+                     (Aigw__V1__PriorityQueueStats *message,
+                      ProtobufCAllocator *allocator);
 /* Aigw__V1__GetQueueStatsResponse methods */
 void   aigw__v1__get_queue_stats_response__init
                      (Aigw__V1__GetQueueStatsResponse         *message);
@@ -2205,6 +2265,9 @@ typedef void (*Aigw__V1__PriorityDepth_Closure)
 typedef void (*Aigw__V1__GetQueueStatsRequest_Closure)
                  (const Aigw__V1__GetQueueStatsRequest *message,
                   void *closure_data);
+typedef void (*Aigw__V1__PriorityQueueStats_Closure)
+                 (const Aigw__V1__PriorityQueueStats *message,
+                  void *closure_data);
 typedef void (*Aigw__V1__GetQueueStatsResponse_Closure)
                  (const Aigw__V1__GetQueueStatsResponse *message,
                   void *closure_data);
@@ -2534,6 +2597,7 @@ extern const ProtobufCMessageDescriptor aigw__v1__delete_budget_alert_request__d
 extern const ProtobufCMessageDescriptor aigw__v1__delete_budget_alert_response__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__priority_depth__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__get_queue_stats_request__descriptor;
+extern const ProtobufCMessageDescriptor aigw__v1__priority_queue_stats__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__get_queue_stats_response__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__list_dead_letters_request__descriptor;
 extern const ProtobufCMessageDescriptor aigw__v1__list_dead_letters_response__descriptor;

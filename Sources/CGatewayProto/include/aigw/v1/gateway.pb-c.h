@@ -82,7 +82,11 @@ typedef enum _Aigw__V1__JobState {
   AIGW__V1__JOB_STATE__JOB_STATE_RETRYING = 3,
   AIGW__V1__JOB_STATE__JOB_STATE_SUCCEEDED = 4,
   AIGW__V1__JOB_STATE__JOB_STATE_DEAD = 5,
-  AIGW__V1__JOB_STATE__JOB_STATE_CANCELLED = 6
+  AIGW__V1__JOB_STATE__JOB_STATE_CANCELLED = 6,
+  /*
+   * Ended by an error no retry can fix (the request itself is wrong); not in the dead-letter queue.
+   */
+  AIGW__V1__JOB_STATE__JOB_STATE_FAILED = 7
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(AIGW__V1__JOB_STATE)
 } Aigw__V1__JobState;
 
@@ -385,12 +389,21 @@ struct  Aigw__V1__TrackUsageResponse
 struct  Aigw__V1__EnqueueRequest
 {
   ProtobufCMessage base;
+  /*
+   * The completion to run; its caller (user, org, endpoint) is the job's for limits, budgets and usage.
+   */
   Aigw__V1__CompleteRequest *request;
+  /*
+   * PRIORITY_UNSPECIFIED means normal.
+   */
   Aigw__V1__Priority priority;
   /*
    * 0 uses the configured default.
    */
   uint32_t max_attempts;
+  /*
+   * How long one attempt may run; 0 uses the configured default.
+   */
   uint64_t timeout_ms;
   /*
    * Enqueueing twice with the same key returns the first job.
@@ -437,10 +450,14 @@ struct  Aigw__V1__GetJobRequest
 {
   ProtobufCMessage base;
   char *job_id;
+  /*
+   * Wait up to this long for the job to end (succeeded, failed or dead); 0 answers at once. Capped at 60000.
+   */
+  uint64_t wait_ms;
 };
 #define AIGW__V1__GET_JOB_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&aigw__v1__get_job_request__descriptor) \
-    , (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Aigw__V1__GetJobResponse

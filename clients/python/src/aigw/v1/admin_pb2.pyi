@@ -389,8 +389,32 @@ class GetQueueStatsRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class PriorityQueueStats(_message.Message):
+    __slots__ = ("priority", "queued", "running", "succeeded", "failed", "dead", "retried", "average_processing_ms", "success_rate", "failure_rate")
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    SUCCEEDED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    DEAD_FIELD_NUMBER: _ClassVar[int]
+    RETRIED_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_PROCESSING_MS_FIELD_NUMBER: _ClassVar[int]
+    SUCCESS_RATE_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_RATE_FIELD_NUMBER: _ClassVar[int]
+    priority: _common_pb2.Priority
+    queued: int
+    running: int
+    succeeded: int
+    failed: int
+    dead: int
+    retried: int
+    average_processing_ms: int
+    success_rate: float
+    failure_rate: float
+    def __init__(self, priority: _Optional[_Union[_common_pb2.Priority, str]] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ..., dead: _Optional[int] = ..., retried: _Optional[int] = ..., average_processing_ms: _Optional[int] = ..., success_rate: _Optional[float] = ..., failure_rate: _Optional[float] = ...) -> None: ...
+
 class GetQueueStatsResponse(_message.Message):
-    __slots__ = ("queued", "running", "succeeded", "failed", "retried", "dead", "average_processing_ms", "workers")
+    __slots__ = ("queued", "running", "succeeded", "failed", "retried", "dead", "average_processing_ms", "workers", "priorities", "success_rate", "failure_rate")
     QUEUED_FIELD_NUMBER: _ClassVar[int]
     RUNNING_FIELD_NUMBER: _ClassVar[int]
     SUCCEEDED_FIELD_NUMBER: _ClassVar[int]
@@ -399,6 +423,9 @@ class GetQueueStatsResponse(_message.Message):
     DEAD_FIELD_NUMBER: _ClassVar[int]
     AVERAGE_PROCESSING_MS_FIELD_NUMBER: _ClassVar[int]
     WORKERS_FIELD_NUMBER: _ClassVar[int]
+    PRIORITIES_FIELD_NUMBER: _ClassVar[int]
+    SUCCESS_RATE_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_RATE_FIELD_NUMBER: _ClassVar[int]
     queued: _containers.RepeatedCompositeFieldContainer[PriorityDepth]
     running: int
     succeeded: int
@@ -407,7 +434,10 @@ class GetQueueStatsResponse(_message.Message):
     dead: int
     average_processing_ms: int
     workers: int
-    def __init__(self, queued: _Optional[_Iterable[_Union[PriorityDepth, _Mapping]]] = ..., running: _Optional[int] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ..., retried: _Optional[int] = ..., dead: _Optional[int] = ..., average_processing_ms: _Optional[int] = ..., workers: _Optional[int] = ...) -> None: ...
+    priorities: _containers.RepeatedCompositeFieldContainer[PriorityQueueStats]
+    success_rate: float
+    failure_rate: float
+    def __init__(self, queued: _Optional[_Iterable[_Union[PriorityDepth, _Mapping]]] = ..., running: _Optional[int] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ..., retried: _Optional[int] = ..., dead: _Optional[int] = ..., average_processing_ms: _Optional[int] = ..., workers: _Optional[int] = ..., priorities: _Optional[_Iterable[_Union[PriorityQueueStats, _Mapping]]] = ..., success_rate: _Optional[float] = ..., failure_rate: _Optional[float] = ...) -> None: ...
 
 class ListDeadLettersRequest(_message.Message):
     __slots__ = ("limit", "after_job_id")
@@ -418,10 +448,12 @@ class ListDeadLettersRequest(_message.Message):
     def __init__(self, limit: _Optional[int] = ..., after_job_id: _Optional[str] = ...) -> None: ...
 
 class ListDeadLettersResponse(_message.Message):
-    __slots__ = ("jobs",)
+    __slots__ = ("jobs", "next_after_job_id")
     JOBS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_AFTER_JOB_ID_FIELD_NUMBER: _ClassVar[int]
     jobs: _containers.RepeatedCompositeFieldContainer[_gateway_pb2.Job]
-    def __init__(self, jobs: _Optional[_Iterable[_Union[_gateway_pb2.Job, _Mapping]]] = ...) -> None: ...
+    next_after_job_id: str
+    def __init__(self, jobs: _Optional[_Iterable[_Union[_gateway_pb2.Job, _Mapping]]] = ..., next_after_job_id: _Optional[str] = ...) -> None: ...
 
 class RetryDeadLettersRequest(_message.Message):
     __slots__ = ("job_ids",)

@@ -53,6 +53,7 @@ class JobState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_STATE_SUCCEEDED: _ClassVar[JobState]
     JOB_STATE_DEAD: _ClassVar[JobState]
     JOB_STATE_CANCELLED: _ClassVar[JobState]
+    JOB_STATE_FAILED: _ClassVar[JobState]
 ROLE_UNSPECIFIED: Role
 ROLE_SYSTEM: Role
 ROLE_USER: Role
@@ -81,6 +82,7 @@ JOB_STATE_RETRYING: JobState
 JOB_STATE_SUCCEEDED: JobState
 JOB_STATE_DEAD: JobState
 JOB_STATE_CANCELLED: JobState
+JOB_STATE_FAILED: JobState
 
 class ChatMessage(_message.Message):
     __slots__ = ("role", "content", "name")
@@ -355,10 +357,12 @@ class Job(_message.Message):
     def __init__(self, job_id: _Optional[str] = ..., priority: _Optional[_Union[_common_pb2.Priority, str]] = ..., state: _Optional[_Union[JobState, str]] = ..., attempts: _Optional[int] = ..., max_attempts: _Optional[int] = ..., last_error: _Optional[str] = ..., created_at_unix_ms: _Optional[int] = ..., updated_at_unix_ms: _Optional[int] = ..., caller: _Optional[_Union[_common_pb2.Caller, _Mapping]] = ..., result: _Optional[_Union[CompleteResponse, _Mapping]] = ...) -> None: ...
 
 class GetJobRequest(_message.Message):
-    __slots__ = ("job_id",)
+    __slots__ = ("job_id", "wait_ms")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    WAIT_MS_FIELD_NUMBER: _ClassVar[int]
     job_id: str
-    def __init__(self, job_id: _Optional[str] = ...) -> None: ...
+    wait_ms: int
+    def __init__(self, job_id: _Optional[str] = ..., wait_ms: _Optional[int] = ...) -> None: ...
 
 class GetJobResponse(_message.Message):
     __slots__ = ("job",)

@@ -42,9 +42,13 @@ public struct CompletionService: Sendable {
 
     public var availableProviders: Set<ProviderKind> { Set(providers.keys) }
 
-    public func complete(_ request: CompletionRequest) async throws(CompletionFailure) -> CompletionOutcome {
+    /// - Parameter admitted: `admit` already ran for this request (the response cache checks the rate limit before
+    ///   its lookup, because a cache hit is still a request against the caller's limit).
+    public func complete(_ request: CompletionRequest, admitted: Bool = false) async throws(CompletionFailure)
+        -> CompletionOutcome
+    {
         let started = clock.monotonicNanos()
-        try await admit(request)
+        if !admitted { try await admit(request) }
         var run = Run(service: self, request: request)
         while let candidate = try await run.nextCandidate() {
             let attemptStart = clock.monotonicNanos()
@@ -66,10 +70,10 @@ public struct CompletionService: Sendable {
     /// failure ends the stream with a `CompletionFailure` carrying the usage seen so far. A stream whose upstream ends
     /// without its terminal event is such a failure, never a success.
     public func stream(
-        _ request: CompletionRequest, emit: @Sendable (StreamOutput) async throws -> Void
+        _ request: CompletionRequest, admitted: Bool = false, emit: @Sendable (StreamOutput) async throws -> Void
     ) async throws(CompletionFailure) -> CompletionOutcome {
         let started = clock.monotonicNanos()
-        try await admit(request)
+        if !admitted { try await admit(request) }
         var run = Run(service: self, request: request)
         while let candidate = try await run.nextCandidate() {
             let attemptStart = clock.monotonicNanos()
@@ -140,8 +144,8 @@ public struct CompletionService: Sendable {
         }
     }
 
-    /// Validation and the rate-limit check, before any upstream call.
-    private func admit(_ request: CompletionRequest) async throws(CompletionFailure) {
+    /// Validation and the rate-limit check, before any upstream call (and before any cache lookup).
+    public func admit(_ request: CompletionRequest) async throws(CompletionFailure) {
         if request.model.isEmpty {
             throw CompletionFailure(GatewayError(.invalidArgument, "model is required", reason: "missing_model"))
         }

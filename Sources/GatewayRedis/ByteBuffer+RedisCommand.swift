@@ -32,6 +32,13 @@ extension ByteBuffer {
         writeCRLF()
     }
 
+    /// Appends one binary argument as a bulk string.
+    mutating func writeRedisBulk(bytes argument: [UInt8]) {
+        writeRedisHeader(UInt8(ascii: "$"), argument.count)
+        writeBytes(argument)
+        writeCRLF()
+    }
+
     /// Appends one argument made of `parts` run together (a key from its prefix and name), without joining them first.
     mutating func writeRedisBulk(joining parts: [String]) {
         writeRedisHeader(UInt8(ascii: "$"), parts.reduce(0) { $0 + $1.utf8.count })

@@ -29,6 +29,11 @@ struct RedisArguments: Sendable {
         count += 1
     }
 
+    mutating func append(bytes value: [UInt8]) {
+        encoded.writeRedisBulk(bytes: value)
+        count += 1
+    }
+
     /// Appends one argument made of `parts` run together, such as a key from its prefix and its name.
     mutating func append(joining parts: String...) {
         encoded.writeRedisBulk(joining: parts)

@@ -20,6 +20,9 @@ public final class GatewayServer: Service {
     private let admin: AdminService
     private let router: MethodRouter
     private let redis: RedisClient?
+    /// The response cache's own Redis connections (its own command timeout, maybe its own instance); nil for the
+    /// memory store or no cache.
+    private let cacheRedis: RedisClient?
     /// The one libcurl client every provider shares: its own thread, one connection pool.
     private let http: CurlHTTPClient
     /// The price table in force; Admin config updates replace it at run time.
@@ -108,7 +111,11 @@ public final class GatewayServer: Service {
         let completions = CompletionService(
             providers: UpstreamProviders.make(config, client: http), retryPolicy: config.upstream.retry,
             limiter: limiter, clock: clock)
-        CompletionHandlers(service: completions, tracker: tracker, budgets: budgets).register(into: &router)
+        let cache = try Self.responseCache(config, clock: clock, group: group, logger: logger)
+        cacheRedis = cache?.redis
+        CompletionHandlers(service: completions, tracker: tracker, budgets: budgets, cache: cache?.cache)
+            .register(into: &router)
+        CacheHandlers(cache: cache?.cache).register(into: &router)
         if config.debugMethods { DebugService.register(into: &router) }
         self.router = router
     }
@@ -129,6 +136,7 @@ public final class GatewayServer: Service {
         guard !channels.isEmpty else {
             throw GatewayError(.failedPrecondition, "no listener configured: set server.socket or server.tcp")
         }
+        await cacheRedis?.warmUp()
         if let redis {
             await redis.warmUp()
             if !redis.isHealthy {
@@ -184,6 +192,7 @@ public final class GatewayServer: Service {
         flusher?.cancel()
         await flusher?.value
         redis?.close()
+        cacheRedis?.close()
         http.shutdown()
         logger.info("stopped")
     }
@@ -233,6 +242,39 @@ public final class GatewayServer: Service {
             bootstrap = bootstrap.childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
         }
         return bootstrap
+    }
+
+    /// The response cache over its store: Redis (`cache.redis_url`, else `redis.*`, on connections of its own with
+    /// the cache's short command timeout) or memory; nil when disabled.
+    private static func responseCache(
+        _ config: ServerConfig, clock: any GatewayClock, group: any EventLoopGroup, logger: Logger
+    ) throws -> (cache: ResponseCache, redis: RedisClient?)? {
+        let settings = config.cache.settings
+        guard settings.enabled else { return nil }
+        var redisConfiguration: RedisConfiguration?
+        if config.cache.store != "memory" {
+            if let url = config.cache.redisURL {
+                redisConfiguration = try RedisConfiguration(url: url.value)
+                redisConfiguration?.poolSize = config.redis.poolSize
+            } else {
+                redisConfiguration = try config.redis.connectionConfiguration()
+            }
+            if config.cache.store == "redis" && redisConfiguration == nil {
+                throw GatewayError(.failedPrecondition, "cache.store is redis but neither cache.redis_url nor redis.* is set")
+            }
+        }
+        let onStoreError: @Sendable (String, any Error) -> Void = { operation, error in
+            logger.debug("cache \(operation) failed; served as a miss", metadata: ["error": "\(error)"])
+        }
+        guard var redisConfiguration else {
+            let store = MemoryResponseCacheStore(maxBytes: config.cache.maxBytes, clock: clock)
+            return (ResponseCache(store: store, settings: settings, clock: clock, onStoreError: onStoreError), nil)
+        }
+        redisConfiguration.commandTimeout = .milliseconds(Int64(config.cache.timeoutMillis))
+        redisConfiguration.connectTimeout = .milliseconds(Int64(max(config.cache.timeoutMillis, 500)))
+        let client = RedisClient(configuration: redisConfiguration, group: group)
+        let store = RedisResponseCacheStore(client: client)
+        return (ResponseCache(store: store, settings: settings, clock: clock, onStoreError: onStoreError), client)
     }
 
     /// Alerts are kept where Admin reads them (Redis when configured, so every instance lists every alert), logged,

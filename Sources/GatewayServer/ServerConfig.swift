@@ -86,6 +86,21 @@ public struct ServerConfig: Sendable {
         public var bufferRecords = 100_000
     }
 
+    /// The response cache for Complete and Stream.
+    public struct Cache: Sendable {
+        /// On or off, scope, TTL per endpoint, largest entry.
+        public var settings = CacheSettings()
+        /// "auto" (Redis when `cache.redis_url` or `redis.*` is set, else memory), "memory" or "redis".
+        public var store = "auto"
+        /// The memory store's bound: least recently used entries are evicted past it.
+        public var maxBytes = 256 << 20
+        /// A separate Redis for the cache (with `maxmemory-policy allkeys-lru`); nil uses `redis.*`.
+        public var redisURL: Secret?
+        /// The longest a cache command may take before it counts as a miss: the cache's Redis client has its own
+        /// connections with this command timeout, so a stalled cache never stalls calls for long.
+        public var timeoutMillis = 50
+    }
+
     public struct Logging: Sendable {
         public var level: Logger.Level = .info
         /// "text" (logfmt) or "json".
@@ -100,6 +115,7 @@ public struct ServerConfig: Sendable {
     public var budgets = Budgets()
     public var alerts = Alerts()
     public var usage = Usage()
+    public var cache = Cache()
     public var logging = Logging()
     /// Limits per endpoint and level; the product spec's defaults unless configured.
     public var rateLimits = RateLimitPolicy.productDefaults

@@ -11,7 +11,7 @@ struct AigwctlCommand: AsyncParsableCommand {
         version: AigwVersion.current,
         subcommands: [
             Health.self, Info.self, Limits.self, Complete.self, Stream.self, Usage.self, Costs.self, TopUsers.self,
-            Budgets.self, Alerts.self, Config.self,
+            Budgets.self, Alerts.self, Config.self, Cache.self,
         ]
     )
 

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// The aigw server: binds the Unix and TCP listeners, serves calls until graceful shutdown, then drains.
 ///
@@ -263,15 +264,31 @@ public final class GatewayServer: Service {
                 throw GatewayError(.failedPrecondition, "cache.store is redis but neither cache.redis_url nor redis.* is set")
             }
         }
+        // Every failure is counted (GetCacheStats `errors`); the log gets a warning at most every 10 s, so an outage
+        // does not flood it, and the rest at debug level.
+        let lastWarning = Mutex<UInt64?>(nil)
         let onStoreError: @Sendable (String, any Error) -> Void = { operation, error in
-            logger.debug("cache \(operation) failed; served as a miss", metadata: ["error": "\(error)"])
+            let now = clock.monotonicNanos()
+            let warn = lastWarning.withLock { last in
+                guard last.map({ now &- $0 >= 10_000_000_000 }) ?? true else { return false }
+                last = now
+                return true
+            }
+            let metadata: Logger.Metadata = ["error": "\(error)", "cache.operation": "\(operation)"]
+            if warn {
+                logger.warning("response cache unavailable: lookups are misses and answers are not stored",
+                               metadata: metadata)
+            } else {
+                logger.debug("cache \(operation) failed; served as a miss", metadata: metadata)
+            }
         }
         guard var redisConfiguration else {
             let store = MemoryResponseCacheStore(maxBytes: config.cache.maxBytes, clock: clock)
             return (ResponseCache(store: store, settings: settings, clock: clock, onStoreError: onStoreError), nil)
         }
         redisConfiguration.commandTimeout = .milliseconds(Int64(config.cache.timeoutMillis))
-        redisConfiguration.connectTimeout = .milliseconds(Int64(max(config.cache.timeoutMillis, 500)))
+        // Connects too: a cache Redis that stops answering must not hold a call for longer than a command would.
+        redisConfiguration.connectTimeout = .milliseconds(Int64(config.cache.timeoutMillis))
         let client = RedisClient(configuration: redisConfiguration, group: group)
         let store = RedisResponseCacheStore(client: client)
         return (ResponseCache(store: store, settings: settings, clock: clock, onStoreError: onStoreError), client)

@@ -96,8 +96,9 @@ public struct ServerConfig: Sendable {
         public var maxBytes = 256 << 20
         /// A separate Redis for the cache (with `maxmemory-policy allkeys-lru`); nil uses `redis.*`.
         public var redisURL: Secret?
-        /// The longest a cache command may take before it counts as a miss: the cache's Redis client has its own
-        /// connections with this command timeout, so a stalled cache never stalls calls for long.
+        /// The longest a cache command (or a connect to the cache's Redis) may take before it counts as a miss: the
+        /// cache's Redis client has its own connections with this timeout, so a stalled cache never stalls calls for
+        /// long.
         public var timeoutMillis = 50
     }
 

@@ -242,6 +242,16 @@ import Testing
         await twinClient.close()
         twin.terminate()
 
+        // A Redis that stops answering (SIGSTOP) delays calls by the cache timeout at most, never fails them.
+        redis.pause()
+        for i in 0..<5 {
+            let started = ContinuousClock.now
+            let answer = try await h.client.call(Aigw_V1_Gateway.complete, Self.request("paused \(i)"))
+            #expect(!answer.cacheHit && !answer.content.isEmpty)
+            #expect(ContinuousClock.now - started < .seconds(2), "a stalled cache Redis must not stall the call")
+        }
+        redis.resume()
+
         redis.kill()
         let during = try await withThrowingTaskGroup(of: Aigw_V1_CompleteResponse.self) { group in
             for i in 0..<20 {
@@ -263,5 +273,6 @@ import Testing
         #expect(cached, "the cache works again once its Redis is back")
         let after = try await Self.stats(h.client)
         #expect((after.chat?.errors ?? 0) > 0, "lookups during the outage were counted as errors")
+        #expect(h.server.stderr.contains("response cache unavailable"), "the outage is logged")
     }
 }

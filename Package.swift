@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C bridges. Each C library is imported by exactly one Swift module (protobuf-c: GatewayWire).
@@ -47,8 +48,9 @@ let package = Package(
             path: "Sources/CGatewayProto"
         ),
 
-        // Domain logic: no NIO, no C library.
-        .target(name: "GatewayCore"),
+        // Domain logic: no NIO, no C library (swift-crypto's SHA-256 for cache keys is a Swift API over its own
+        // vendored BoringSSL, imported by nothing else).
+        .target(name: "GatewayCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         // Frames, generated message types and their protobuf-c bridge, status codes.
         .target(

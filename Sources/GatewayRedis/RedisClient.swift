@@ -65,6 +65,13 @@ public final class RedisClient: Sendable {
         }
     }
 
+    /// Runs `script` with its keys and then its arguments already encoded (binary arguments allowed).
+    func evaluate(_ script: RedisScript, keyCount: Int, arguments: RedisArguments) async throws -> RedisValue {
+        try await withUnsafeThrowingContinuation { continuation in
+            evaluate(script, keyCount: keyCount, arguments: arguments) { continuation.resume(with: $0.mapError { $0 }) }
+        }
+    }
+
     /// Runs `script` like `evaluate(_:keys:arguments:)` with its keys and then its arguments already encoded, and
     /// passes the reply to `completion` (exactly once) instead of returning it. Called on one of the group's loops,
     /// the command goes out on that loop's connection and `completion` runs there, straight from the read of the

@@ -2,10 +2,15 @@ import GatewayCore
 import GatewayWire
 import Logging
 
-/// Complete and Stream on the Gateway service, over Core's `CompletionService`.
+/// Complete and Stream on the Gateway service, over Core's `CompletionService` and, when enabled, the response cache.
+///
+/// With the cache, the rate limit is checked first (a hit is still a request against the caller's limit), then the
+/// cache is consulted: a hit (or the answer of an identical request in flight) is answered at once, recorded as usage
+/// with the cache-hit flag at zero cost, and reserves no budget; a miss goes upstream as before and its answer is
+/// stored. A cache failure is a miss, never an error.
 ///
 /// Cancellation needs nothing here: a client Cancel or a passed deadline cancels the call's task, which aborts the
-/// provider's upstream transfer and any backoff sleep.
+/// provider's upstream transfer and any backoff sleep, or stops waiting for an identical request in flight.
 struct CompletionHandlers: Sendable {
     let service: CompletionService
     /// Charges every answered or broken call; nil only in tests that do not account.
@@ -13,12 +18,20 @@ struct CompletionHandlers: Sendable {
     /// Reserves each call's estimated cost against enforced budgets; the reservation is released after the call's
     /// usage is recorded, never before, so concurrent checks always see one or the other.
     let budgets: BudgetService?
+    /// nil when `cache.enabled` is false.
+    var cache: ResponseCache? = nil
     /// How calls end, for the error-rate alert.
     var outcomes: CompletionOutcomeCounter? = nil
-    /// Upstream attempts, retries, fallbacks and time to first token for Prometheus; nil when metrics are off.
+    /// This instance's cache lookups, for the hit-rate alert and `aigwctl top`.
+    var lookups: CacheLookupCounter? = nil
+    /// Upstream attempts, retries, fallbacks, time to first token and cache lookups for Prometheus; nil when metrics
+    /// are off.
     var metrics: GatewayMetrics? = nil
     /// Per-model latency, errors, throughput and cost for `Admin.GetModelStats`.
     var performance: ModelPerformance? = nil
+
+    /// A replayed stream's deltas carry at most this many Unicode scalars each.
+    static let replayChunkScalars = 512
 
     func register(into router: inout MethodRouter) {
         router.unary(Aigw_V1_Gateway.complete) { request, context in try await complete(request, context) }
@@ -30,17 +43,38 @@ struct CompletionHandlers: Sendable {
     func complete(_ request: Aigw_V1_CompleteRequest, _ context: CallContext) async throws -> Aigw_V1_CompleteResponse {
         let requestID = request.requestId.isEmpty ? context.requestID : request.requestId
         let neutral = try WireMapping.completionRequest(request, requestID: requestID)
-        do {
-            return try await run(neutral, requestID: requestID, logger: context.logger)
-        } catch {
-            throw error.error
+        let control = try WireMapping.cacheControl(request.cache)
+        let logger = context.logger
+        guard let cache else { return try await upstream(neutral, requestID, logger, admitted: false) }
+        let admitted = try await admit(neutral)
+        let key = cache.key(for: admitted)
+        switch try await resolve(key, control, cache, admitted.endpoint) {
+        case .hit(let answer), .shared(let answer):
+            await charge(admitted, cached: answer, logger)
+            outcomes?.succeeded()
+            return WireMapping.completeResponse(cached: answer, requestID: requestID)
+        case .lead(let flight):
+            do {
+                return try await upstream(admitted, requestID, logger, admitted: true) {
+                    await cache.finish(flight, with: $0)
+                }
+            } catch {
+                cache.abandon(flight)
+                throw error
+            }
+        case .alone:
+            return try await upstream(admitted, requestID, logger, admitted: true) {
+                await cache.store(key, $0, control: control)
+            }
         }
     }
 
-    /// One completion with its accounting: reserve against budgets, run (rate limit, retries, fallback), charge the
-    /// usage, release the reservation. Complete and the queue's workers share it, so queued work is limited, budgeted
-    /// and charged exactly like a direct call. A budget denial is a failure without attempts.
-    func run(_ neutral: CompletionRequest, requestID: String, logger: Logger) async throws(CompletionFailure)
+    /// One completion with its accounting, past the cache: reserve against budgets, run (rate limit unless already
+    /// admitted, retries, fallback), charge the usage, release the reservation. Complete and the queue's workers share
+    /// it, so queued work is limited, budgeted and charged exactly like a direct call. A budget denial is a failure
+    /// without attempts.
+    func run(_ neutral: CompletionRequest, requestID: String, logger: Logger, admitted: Bool = false,
+             onAnswer: (Completion) async -> Void = { _ in }) async throws(CompletionFailure)
         -> Aigw_V1_CompleteResponse
     {
         let hold: BudgetHold
@@ -50,7 +84,8 @@ struct CompletionHandlers: Sendable {
             throw CompletionFailure(error)
         }
         do {
-            let outcome = try await service.complete(neutral)
+            let outcome = try await service.complete(neutral, admitted: admitted)
+            await onAnswer(outcome.completion)
             log(outcome, logger)
             var response = WireMapping.completeResponse(outcome, requestID: requestID)
             response.costNanoUsd = await charge(neutral, outcome, logger) ?? 0
@@ -68,18 +103,123 @@ struct CompletionHandlers: Sendable {
         }
     }
 
+    private func upstream(
+        _ neutral: CompletionRequest, _ requestID: String, _ logger: Logger, admitted: Bool,
+        onAnswer: (Completion) async -> Void = { _ in }
+    ) async throws -> Aigw_V1_CompleteResponse {
+        do {
+            return try await run(neutral, requestID: requestID, logger: logger, admitted: admitted, onAnswer: onAnswer)
+        } catch {
+            throw error.error
+        }
+    }
+
+    /// The rate-limit check (and validation) ahead of the cache lookup; answers the request as it will run (the
+    /// default model filled in), which is what the cache key must cover.
+    private func admit(_ neutral: CompletionRequest) async throws -> CompletionRequest {
+        do {
+            return try await service.admit(neutral)
+        } catch {
+            outcomes?.failed(error.error)
+            throw error.error
+        }
+    }
+
+    /// The cache's verdict, counted as a hit or a miss unless the caller bypassed the read.
+    private func resolve(_ key: CacheKey, _ control: CacheControl, _ cache: ResponseCache, _ endpoint: Endpoint)
+        async throws -> ResponseCache.Resolution
+    {
+        do {
+            let resolution = try await cache.resolve(key, control: control)
+            if !control.bypass {
+                let hit: Bool
+                switch resolution {
+                case .hit, .shared: hit = true
+                case .lead, .alone: hit = false
+                }
+                lookups?.record(hit: hit)
+                metrics?.cacheLookup(endpoint: endpoint, hit: hit)
+            }
+            return resolution
+        } catch {
+            throw GatewayError(.cancelled, "cancelled while waiting for an identical request", cause: error)
+        }
+    }
+
     /// Sends StreamStart, the deltas as they arrive, then StreamEnd. When the stream breaks after tokens reached the
     /// caller, a StreamEnd with the usage seen so far (finish reason unspecified) precedes the error status, so the
-    /// caller knows what it was charged for.
+    /// caller knows what it was charged for. A cached answer is replayed the same way, with `cache_hit` set on
+    /// StreamStart; only a finished stream is stored.
     func stream(
         _ request: Aigw_V1_CompleteRequest, _ context: CallContext, _ writer: StreamWriter<Aigw_V1_StreamEvent>
     ) async throws {
         let requestID = request.requestId.isEmpty ? context.requestID : request.requestId
         let neutral = try WireMapping.completionRequest(request, requestID: requestID)
+        let control = try WireMapping.cacheControl(request.cache)
+        guard let cache else { return try await streamUpstream(neutral, requestID, context, writer, admitted: false) }
+        let admitted = try await admit(neutral)
+        let key = cache.key(for: admitted)
+        switch try await resolve(key, control, cache, admitted.endpoint) {
+        case .hit(let answer), .shared(let answer):
+            try await replay(answer, admitted, requestID, context, writer)
+        case .lead(let flight):
+            do {
+                try await streamUpstream(admitted, requestID, context, writer, admitted: true) {
+                    await cache.finish(flight, with: $0)
+                }
+            } catch {
+                cache.abandon(flight)
+                throw error
+            }
+        case .alone:
+            try await streamUpstream(admitted, requestID, context, writer, admitted: true) {
+                await cache.store(key, $0, control: control)
+            }
+        }
+    }
+
+    /// A cached answer as stream items: StreamStart with `cache_hit`, the content in deltas of at most
+    /// `replayChunkScalars` Unicode scalars, StreamEnd with the original usage at zero cost.
+    private func replay(
+        _ answer: CachedAnswer, _ neutral: CompletionRequest, _ requestID: String, _ context: CallContext,
+        _ writer: StreamWriter<Aigw_V1_StreamEvent>
+    ) async throws {
+        var start = Aigw_V1_StreamStart()
+        start.requestId = requestID
+        start.provider = WireMapping.provider(answer.provider)
+        start.model = answer.model
+        start.cacheHit = true
+        var event = Aigw_V1_StreamEvent()
+        event.event = .start(start)
+        try await writer.send(event)
+        let scalars = answer.content.unicodeScalars
+        var from = scalars.startIndex
+        while from < scalars.endIndex {
+            let to = scalars.index(from, offsetBy: Self.replayChunkScalars, limitedBy: scalars.endIndex) ?? scalars.endIndex
+            var delta = Aigw_V1_TextDelta()
+            delta.text = String(scalars[from..<to])
+            event.event = .delta(delta)
+            try await writer.send(event)
+            from = to
+        }
+        await charge(neutral, cached: answer, context.logger)
+        outcomes?.succeeded()
+        var end = Aigw_V1_StreamEnd()
+        end.finishReason = WireMapping.finishReason(answer.finishReason)
+        end.usage = WireMapping.usage(answer.usage)
+        end.id = answer.id
+        event.event = .end(end)
+        try await writer.send(event)
+    }
+
+    private func streamUpstream(
+        _ neutral: CompletionRequest, _ requestID: String, _ context: CallContext,
+        _ writer: StreamWriter<Aigw_V1_StreamEvent>, admitted: Bool, onAnswer: (Completion) async -> Void = { _ in }
+    ) async throws {
         let hold = try await budgets?.reserve(for: neutral) ?? .none
         let outcome: CompletionOutcome
         do {
-            outcome = try await service.stream(neutral) { output in
+            outcome = try await service.stream(neutral, admitted: admitted) { output in
                 var event = Aigw_V1_StreamEvent()
                 switch output {
                 case .start(let provider, let model):
@@ -112,6 +252,7 @@ struct CompletionHandlers: Sendable {
             }
             throw error.error
         }
+        await onAnswer(outcome.completion)
         var end = Aigw_V1_StreamEnd()
         end.finishReason = WireMapping.finishReason(outcome.completion.finishReason)
         end.usage = WireMapping.usage(outcome.completion.usage)
@@ -125,6 +266,14 @@ struct CompletionHandlers: Sendable {
         event.event = .end(end)
         try await writer.send(event)
         log(outcome, context.logger)
+    }
+
+    /// A cache hit: recorded with the answer's original tokens and the cache-hit flag, at zero cost, so reports show
+    /// what the cache saved.
+    private func charge(_ request: CompletionRequest, cached answer: CachedAnswer, _ logger: Logger) async {
+        await charge(UsageTracker.Entry(
+            requestID: request.requestID, userID: request.userID, orgID: request.orgID, endpoint: request.endpoint,
+            provider: answer.provider, model: answer.model, usage: answer.usage, cacheHit: true), logger)
     }
 
     /// Records an answered call's usage against the model that answered; returns its cost. Accounting never fails
@@ -150,6 +299,7 @@ struct CompletionHandlers: Sendable {
             provider: last.provider, model: last.model, usage: failure.usage), logger)
     }
 
+    @discardableResult
     private func charge(_ entry: UsageTracker.Entry, _ logger: Logger) async -> Int64? {
         guard let tracker else { return nil }
         do {

@@ -28,7 +28,7 @@ public enum ConfigLoader {
         }
     }
 
-    public static let keys: [Key] = baseKeys + limitKeys
+    public static let keys: [Key] = baseKeys + limitKeys + cacheKeys
 
     /// `limits.<endpoint>.<level>` for every endpoint and level (see `RateLimitRuleSpec` for the value syntax).
     static let limitKeys: [Key] = Endpoint.allCases.flatMap { endpoint in
@@ -54,6 +54,49 @@ public enum ConfigLoader {
                 },
                 read: { RateLimitRuleSpec.render($0.rateLimits.endpoints[endpoint]?.rule(level)) })
         }
+    }
+
+    /// The response cache: `cache.*`, with `cache.ttl.<endpoint>` for every endpoint.
+    static let cacheKeys: [Key] = [
+        Key(path: "cache.enabled", env: ["AIGW_CACHE_ENABLED"], help: "answer repeated identical requests from the cache",
+            secret: false, apply: { c, v in c.cache.settings.enabled = try bool(v) },
+            read: { String($0.cache.settings.enabled) }),
+        Key(path: "cache.scope", env: ["AIGW_CACHE_SCOPE"],
+            help: "who shares cached answers: org (default), user or global", secret: false,
+            apply: { c, v in
+                guard let scope = CacheScope(rawValue: v) else { throw ValueError(message: "expected org, user or global") }
+                c.cache.settings.scope = scope
+            }, read: { $0.cache.settings.scope.rawValue }),
+        Key(path: "cache.store", env: ["AIGW_CACHE_STORE"],
+            help: "auto (Redis when configured, else memory), memory or redis", secret: false,
+            apply: { c, v in
+                guard ["auto", "memory", "redis"].contains(v) else { throw ValueError(message: "expected auto, memory or redis") }
+                c.cache.store = v
+            }, read: { $0.cache.store }),
+        Key(path: "cache.max_bytes", env: ["AIGW_CACHE_MAX_BYTES"],
+            help: "memory store bound in bytes (LRU eviction past it), 65536 to 68719476736", secret: false,
+            apply: { c, v in c.cache.maxBytes = try int(v, 65_536...68_719_476_736) },
+            read: { String($0.cache.maxBytes) }),
+        Key(path: "cache.max_entry_bytes", env: ["AIGW_CACHE_MAX_ENTRY_BYTES"],
+            help: "larger answers are not stored, 1024 to 67108864", secret: false,
+            apply: { c, v in c.cache.settings.maxEntryBytes = try int(v, 1_024...67_108_864) },
+            read: { String($0.cache.settings.maxEntryBytes) }),
+        Key(path: "cache.redis_url", env: ["AIGW_CACHE_REDIS_URL"],
+            help: "a separate Redis for the cache (allkeys-lru); unset uses redis.*", secret: true,
+            apply: { c, v in
+                guard v.isEmpty || (try? RedisConfiguration(url: v)) != nil else {
+                    throw ValueError(message: "expected redis://[:password@]host[:port][/db]")
+                }
+                c.cache.redisURL = v.isEmpty ? nil : Secret(v)
+            }, read: { $0.cache.redisURL?.value }),
+        Key(path: "cache.timeout_ms", env: ["AIGW_CACHE_TIMEOUT_MS"],
+            help: "longest wait for the cache's Redis before a lookup counts as a miss, 5 to 10000", secret: false,
+            apply: { c, v in c.cache.timeoutMillis = try int(v, 5...10_000) }, read: { String($0.cache.timeoutMillis) }),
+    ] + Endpoint.allCases.map { endpoint in
+        Key(path: "cache.ttl.\(endpoint.rawValue)", env: ["AIGW_CACHE_TTL_\(endpoint.rawValue.uppercased())"],
+            help: "how long \(endpoint.rawValue) answers are cached, e.g. 90s, 5m, 2h, 1d; 0 stores none", secret: false,
+            apply: { c, v in c.cache.settings.ttlMillis[endpoint] = try duration(v, max: 30 * 86_400_000) },
+            read: { durationText($0.cache.settings.ttlMillis(for: endpoint)) })
     }
 
     static let baseKeys: [Key] = [
@@ -450,6 +493,28 @@ public enum ConfigLoader {
             throw ValueError(message: "\(n) is out of range \(range.lowerBound)...\(range.upperBound)")
         }
         return n
+    }
+
+    private static let durationUnits: [(String, Int64)] = [
+        ("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
+    ]
+
+    /// Milliseconds from "500ms", "90s", "5m", "2h", "1d" or "0".
+    static func duration(_ v: String, max: Int64) throws -> Int64 {
+        let text = v.trimmingCharacters(in: .whitespaces)
+        if text == "0" { return 0 }
+        for (suffix, unit) in durationUnits where text.hasSuffix(suffix) {
+            guard let n = Int64(text.dropLast(suffix.count)), n >= 0 else { break }
+            guard n <= max / unit else { throw ValueError(message: "\(text) is longer than \(durationText(max))") }
+            return n * unit
+        }
+        throw ValueError(message: "expected a duration such as 90s, 5m, 2h or 1d, got '\(v)'")
+    }
+
+    static func durationText(_ millis: Int64) -> String {
+        guard millis > 0 else { return "0" }
+        for (suffix, unit) in durationUnits.reversed() where millis % unit == 0 { return "\(millis / unit)\(suffix)" }
+        return "\(millis)ms"
     }
 
     static func bool(_ v: String) throws -> Bool {

@@ -21,6 +21,9 @@ public final class GatewayServer: Service {
     private let admin: AdminService
     private let router: MethodRouter
     private let redis: RedisClient?
+    /// The response cache's own Redis connections (its own command timeout, maybe its own instance); nil for the
+    /// memory store or no cache.
+    private let cacheRedis: RedisClient?
     /// The one libcurl client every provider shares: its own thread, one connection pool.
     private let http: CurlHTTPClient
     /// The price table in force; Admin config updates replace it at run time.
@@ -132,10 +135,14 @@ public final class GatewayServer: Service {
         let completions = CompletionService(
             providers: UpstreamProviders.make(config, client: http), routing: routing, limiter: limiter, clock: clock)
         let outcomes = CompletionOutcomeCounter()
+        let lookups = CacheLookupCounter()
+        let cache = try Self.responseCache(config, clock: clock, group: group, logger: logger)
+        cacheRedis = cache?.redis
         let completionHandlers = CompletionHandlers(
-            service: completions, tracker: tracker, budgets: budgets, outcomes: outcomes, metrics: metrics,
-            performance: performance)
+            service: completions, tracker: tracker, budgets: budgets, cache: cache?.cache, outcomes: outcomes,
+            lookups: lookups, metrics: metrics, performance: performance)
         completionHandlers.register(into: &router)
+        CacheHandlers(cache: cache?.cache).register(into: &router)
         let queueStore: any QueueStore = redis.map {
             RedisQueueStore(client: $0, settings: RedisQueueStore.Settings(
                 agingStepMillis: Int64(config.queue.agingStepMillis), maxJobs: config.queue.maxJobs))
@@ -150,17 +157,23 @@ public final class GatewayServer: Service {
         let queueLength: @Sendable () async -> UInt64? = {
             (try? await queueStore.stats()).map { UInt64(max(0, $0.total.queued)) }
         }
+        let cacheOn = cache != nil
+        let cacheTotals: (@Sendable () -> (hits: UInt64, misses: UInt64))?
+        if cacheOn { cacheTotals = { lookups.totals } } else { cacheTotals = nil }
         let admin = self.admin
         LiveStatsHandlers(
             stats: stats, outcomes: outcomes, activity: activity, instanceID: admin.instanceID,
-            uptimeMillis: { admin.uptimeMillis }, queueDepth: queueLength
+            uptimeMillis: { admin.uptimeMillis }, queueDepth: queueLength, cacheTotals: cacheTotals
         ).register(into: &router)
         let monitorThresholds = LiveSetting(config.monitor.thresholds)
         monitor = AlertMonitor(
             alerts: alerts, thresholds: monitorThresholds, clock: clock, instanceID: admin.instanceID
         ) {
             let (calls, errors) = outcomes.totals
-            return MonitorSample(calls: calls, errors: errors, queueLength: await queueLength())
+            let (hits, misses) = lookups.totals
+            return MonitorSample(
+                calls: calls, errors: errors, cacheHits: cacheOn ? hits : nil, cacheMisses: cacheOn ? misses : nil,
+                queueLength: await queueLength())
         }
         // Each part that can change at run time takes the new effective configuration when a change applies.
         let runtime = RuntimeConfig(
@@ -180,6 +193,10 @@ public final class GatewayServer: Service {
         if let metrics {
             Self.registerGauges(metrics, stats: stats, redis: redis)
             metrics.registerQueue { try? await queueStore.stats() }
+            // On Redis the cache's size takes a SCAN of its keys: too much for every scrape (`aigwctl cache stats`).
+            if let responseCache = cache?.cache, cache?.redis == nil {
+                metrics.registerCache { try? await responseCache.statistics() }
+            }
         }
     }
 
@@ -217,6 +234,7 @@ public final class GatewayServer: Service {
         guard !channels.isEmpty else {
             throw GatewayError(.failedPrecondition, "no listener configured: set server.socket or server.tcp")
         }
+        await cacheRedis?.warmUp()
         if let redis {
             await redis.warmUp()
             if !redis.isHealthy {
@@ -284,6 +302,7 @@ public final class GatewayServer: Service {
         flusher?.cancel()
         await flusher?.value
         redis?.close()
+        cacheRedis?.close()
         http.shutdown()
         logger.info("stopped")
     }
@@ -369,6 +388,55 @@ public final class GatewayServer: Service {
         return QueueWorker(store: store, settings: settings, clock: clock, log: { message, metadata in
             logger.info("\(message)", metadata: metadata.mapValues { .string($0) })
         }, runner: runner.run)
+    }
+
+    /// The response cache over its store: Redis (`cache.redis_url`, else `redis.*`, on connections of its own with
+    /// the cache's short command timeout) or memory; nil when disabled.
+    private static func responseCache(
+        _ config: ServerConfig, clock: any GatewayClock, group: any EventLoopGroup, logger: Logger
+    ) throws -> (cache: ResponseCache, redis: RedisClient?)? {
+        let settings = config.cache.settings
+        guard settings.enabled else { return nil }
+        var redisConfiguration: RedisConfiguration?
+        if config.cache.store != "memory" {
+            if let url = config.cache.redisURL {
+                redisConfiguration = try RedisConfiguration(url: url.value)
+                redisConfiguration?.poolSize = config.redis.poolSize
+            } else {
+                redisConfiguration = try config.redis.connectionConfiguration()
+            }
+            if config.cache.store == "redis" && redisConfiguration == nil {
+                throw GatewayError(.failedPrecondition, "cache.store is redis but neither cache.redis_url nor redis.* is set")
+            }
+        }
+        // Every failure is counted (GetCacheStats `errors`); the log gets a warning at most every 10 s, so an outage
+        // does not flood it, and the rest at debug level.
+        let lastWarning = Mutex<UInt64?>(nil)
+        let onStoreError: @Sendable (String, any Error) -> Void = { operation, error in
+            let now = clock.monotonicNanos()
+            let warn = lastWarning.withLock { last in
+                guard last.map({ now &- $0 >= 10_000_000_000 }) ?? true else { return false }
+                last = now
+                return true
+            }
+            let metadata: Logger.Metadata = ["error": "\(error)", "cache.operation": "\(operation)"]
+            if warn {
+                logger.warning("response cache unavailable: lookups are misses and answers are not stored",
+                               metadata: metadata)
+            } else {
+                logger.debug("cache \(operation) failed; served as a miss", metadata: metadata)
+            }
+        }
+        guard var redisConfiguration else {
+            let store = MemoryResponseCacheStore(maxBytes: config.cache.maxBytes, clock: clock)
+            return (ResponseCache(store: store, settings: settings, clock: clock, onStoreError: onStoreError), nil)
+        }
+        redisConfiguration.commandTimeout = .milliseconds(Int64(config.cache.timeoutMillis))
+        // Connects too: a cache Redis that stops answering must not hold a call for longer than a command would.
+        redisConfiguration.connectTimeout = .milliseconds(Int64(config.cache.timeoutMillis))
+        let client = RedisClient(configuration: redisConfiguration, group: group)
+        let store = RedisResponseCacheStore(client: client)
+        return (ResponseCache(store: store, settings: settings, clock: clock, onStoreError: onStoreError), client)
     }
 
     /// Alerts are kept where Admin reads them (Redis when configured, so every instance lists every alert), logged,

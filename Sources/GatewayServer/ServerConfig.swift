@@ -134,6 +134,22 @@ public struct ServerConfig: Sendable {
         public var maxJobs = 100_000
     }
 
+    /// The response cache for Complete and Stream.
+    public struct Cache: Sendable {
+        /// On or off, scope, TTL per endpoint, largest entry.
+        public var settings = CacheSettings()
+        /// "auto" (Redis when `cache.redis_url` or `redis.*` is set, else memory), "memory" or "redis".
+        public var store = "auto"
+        /// The memory store's bound: least recently used entries are evicted past it.
+        public var maxBytes = 256 << 20
+        /// A separate Redis for the cache (with `maxmemory-policy allkeys-lru`); nil uses `redis.*`.
+        public var redisURL: Secret?
+        /// The longest a cache command (or a connect to the cache's Redis) may take before it counts as a miss: the
+        /// cache's Redis client has its own connections with this timeout, so a stalled cache never stalls calls for
+        /// long.
+        public var timeoutMillis = 50
+    }
+
     public struct Logging: Sendable {
         public var level: Logger.Level = .info
         /// "text" (logfmt) or "json".
@@ -152,6 +168,7 @@ public struct ServerConfig: Sendable {
     public var usage = Usage()
     public var metrics = Metrics()
     public var queue = Queue()
+    public var cache = Cache()
     public var logging = Logging()
     /// Limits per endpoint and level; the product spec's defaults unless configured.
     public var rateLimits = RateLimitPolicy.productDefaults

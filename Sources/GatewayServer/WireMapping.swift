@@ -101,6 +101,30 @@ enum WireMapping {
             stop: r.stop, responseFormat: format, allowCrossProviderFallback: r.allowCrossProviderFallback)
     }
 
+    /// A request's cache controls; INVALID_ARGUMENT for a TTL beyond `CacheControl.maxTTLSeconds`.
+    static func cacheControl(_ c: Aigw_V1_CacheControl?) throws -> CacheControl {
+        guard let c else { return .default }
+        if let ttl = c.ttlSeconds, ttl > CacheControl.maxTTLSeconds {
+            throw GatewayError(.invalidArgument, "cache.ttl_seconds must be at most \(CacheControl.maxTTLSeconds)",
+                               reason: "invalid_cache_ttl")
+        }
+        return CacheControl(bypass: c.bypass, noStore: c.noStore, ttlSeconds: c.ttlSeconds)
+    }
+
+    /// A cached answer as a Complete response: the original usage, no cost, no attempts.
+    static func completeResponse(cached a: CachedAnswer, requestID: String) -> Aigw_V1_CompleteResponse {
+        var out = Aigw_V1_CompleteResponse()
+        out.requestId = requestID
+        out.id = a.id
+        out.provider = provider(a.provider)
+        out.model = a.model
+        out.content = a.content
+        out.finishReason = finishReason(a.finishReason)
+        out.usage = usage(a.usage)
+        out.cacheHit = true
+        return out
+    }
+
     static func provider(_ p: ProviderKind) -> Aigw_V1_Provider { RPCError.provider(p) }
 
     static func usage(_ u: TokenUsage) -> Aigw_V1_Usage {

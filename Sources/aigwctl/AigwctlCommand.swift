@@ -11,8 +11,8 @@ struct AigwctlCommand: AsyncParsableCommand {
         version: AigwVersion.current,
         subcommands: [
             Health.self, Info.self, Limits.self, Complete.self, Stream.self, Usage.self, Costs.self, TopUsers.self,
-            Budgets.self, Alerts.self, Config.self, Top.self, Models.self, Enqueue.self, Job.self, Queue.self,
-            DeadLetters.self,
+            Budgets.self, Alerts.self, Config.self, Top.self, Models.self, Cache.self, Enqueue.self, Job.self,
+            Queue.self, DeadLetters.self,
         ]
     )
 

@@ -22,7 +22,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds: Double = 3
 
-    @Option(help: "What to measure: all, limits (CheckLimit only, for profiling), usage (TrackUsage), completions (Complete and Stream), metrics (the cost of Prometheus accounting) or queue (Enqueue to succeeded on Redis).")
+    @Option(help: "What to measure: all, limits (CheckLimit only, for profiling), usage (TrackUsage), completions (Complete and Stream), metrics (the cost of Prometheus accounting), queue (Enqueue to succeeded on Redis) or cache (cache hits).")
     var suite: String = "all"
 
     @Flag(help: "Run the RPC callers on the client connection's event loop.")
@@ -73,6 +73,15 @@ struct BenchCommand: AsyncParsableCommand {
             let redis = try RedisBaseline()
             defer { redis.stop() }
             try write(Report.queueOnly(try await queueBench.run(redis: redis)))
+            return
+        }
+        // Cache hits at 1 and 16 in flight (the levels), on each store.
+        let cacheBench = CacheBench(
+            binary: aigw, directory: dir, levels: [1, 16], duration: duration, warmUp: warmUp)
+        if suite == "cache" {
+            let redis = try RedisBaseline()
+            defer { redis.stop() }
+            try write(Report.cacheOnly(try await cacheBench.run(redis: redis), seconds: seconds))
             return
         }
         let usageBench = UsageBench(binary: aigw, directory: dir, levels: levels, duration: duration, warmUp: warmUp)
@@ -161,12 +170,13 @@ struct BenchCommand: AsyncParsableCommand {
         print("redis-benchmark EVALSHA: 50 clients \(Int(evalsha50.perSecond))/s; 1 client p50 \(fmt(evalsha1.p50)) us")
 
         let usage = suite == "all" ? try await usageBench.run(redis: redis) : nil
+        let cache = suite == "all" ? try await cacheBench.run(redis: redis) : nil
         let completions = suite == "all" ? try await completionBench.run() : nil
         let metrics = suite == "all" ? try await metricsBench.run() : nil
         let queue = suite == "all" ? try await queueBench.run(redis: redis) : nil
         try write(Report(rows: rows, seconds: seconds, limitRows: limitRows, evalsha50: evalsha50,
                          evalsha1: evalsha1, completions: completions, usage: usage, metrics: metrics,
-                         queue: queue).markdown)
+                         queue: queue, cache: cache).markdown)
     }
 
     private func write(_ report: String) throws {

@@ -120,6 +120,8 @@ struct CompletionBench {
             "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": upstream + "/v1",
             "ANTHROPIC_API_KEY": "sk-ant-bench", "ANTHROPIC_BASE_URL": upstream + "/v1",
             "AIGW_LIMIT_CHAT_USER": "1000000000/1h", "AIGW_LIMIT_CHAT_ORG": "1000000000/1h",
+            // The same request every time: measure the upstream path, not the response cache (--suite cache).
+            "AIGW_CACHE_ENABLED": "false",
         ]
     }
 

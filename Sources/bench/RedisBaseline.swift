@@ -5,6 +5,8 @@ import GatewayRedis
 /// scripts: the baselines the Redis-backed CheckLimit and TrackUsage are compared with.
 final class RedisBaseline {
     let port: Int
+    /// The response cache entry `cacheEntryBytes()` found, which `get` reads.
+    private var cacheKey: String?
     private let process = Process()
     private let directory: URL
 
@@ -59,17 +61,41 @@ final class RedisBaseline {
                                                 "requests"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
+    /// The size of the one response cache entry aigw stored (its stored form), remembered for `get`.
+    func cacheEntryBytes() throws -> Int {
+        let keys = try Self.run("/usr/bin/redis-cli", ["-p", String(port), "--scan", "--pattern", "aigw:cache:*"])
+            .split(separator: "\n").map(String.init)
+        guard keys.count == 1, let key = keys.first else { throw BenchError("expected one cache entry, found \(keys)") }
+        cacheKey = key
+        return Int(try Self.run("/usr/bin/redis-cli", ["-p", String(port), "STRLEN", key])
+            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    /// redis-benchmark GET of the cache entry: the floor of a Redis cache hit.
+    func get(clients: Int, requests: Int) throws -> (perSecond: Double, p50: Double, p99: Double) {
+        guard let cacheKey else { throw BenchError("no cache entry to read") }
+        return try benchmark(["GET", cacheKey], clients: clients, requests: requests)
+    }
+
     private func evalsha(
         _ script: String, keys: [String], arguments: [String], clients: Int, requests: Int, randomKeyspace: Int? = nil
     ) throws -> (perSecond: Double, p50: Double, p99: Double) {
         let sha = try Self.run("/usr/bin/redis-cli", ["-p", String(port), "SCRIPT", "LOAD", script])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let random = randomKeyspace.map { ["-r", String($0)] } ?? []
+        return try benchmark(["EVALSHA", sha, String(keys.count)] + keys + arguments, clients: clients,
+                             requests: requests, options: random)
+    }
+
+    /// redis-benchmark running one command: requests per second and p50/p99 in microseconds.
+    private func benchmark(_ command: [String], clients: Int, requests: Int, options: [String] = []) throws
+        -> (perSecond: Double, p50: Double, p99: Double)
+    {
         let csv = try Self.run("/usr/bin/redis-benchmark",
                                ["-p", String(port), "-c", String(clients), "-n", String(requests), "--csv", "--precision", "3"]
-                                + random + ["EVALSHA", sha, String(keys.count)] + keys + arguments)
+                                + options + command)
         // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms",...
-        guard let row = csv.split(separator: "\n").last(where: { $0.hasPrefix("\"EVALSHA") }) else {
+        guard let row = csv.split(separator: "\n").last(where: { $0.hasPrefix("\"" + command[0]) }) else {
             throw BenchError("unexpected redis-benchmark output: \(csv)")
         }
         let fields = row.split(separator: ",").map { Double($0.trimmingCharacters(in: CharacterSet(charactersIn: "\""))) }

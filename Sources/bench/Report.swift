@@ -15,6 +15,8 @@ struct Report {
     var metrics: MetricsBench.Results? = nil
     /// The queue suite, when it ran.
     var queue: QueueResults? = nil
+    /// The cache suite, when it ran.
+    var cache: CacheResults? = nil
 
     static var date: Substring { ISO8601DateFormatter().string(from: Date()).prefix(10) }
 
@@ -66,6 +68,11 @@ struct Report {
                     + "\(r.succeeded) | \(r.dead) | \(r.averageProcessingMs) | \(r.perSecond >= 6_000 ? "met" : "NOT met") |")
         }
         return lines
+    }
+
+    /// The report of `bench --suite cache`: the header and the cache-hit section only.
+    static func cacheOnly(_ cache: CacheResults, seconds: Double) -> String {
+        (header + cacheSection(cache, seconds: seconds) + [""]).joined(separator: "\n")
     }
 
     var markdown: String {
@@ -163,11 +170,56 @@ struct Report {
             "  single-client p50 comes in 8 us steps and moves about 20% between runs, which is most of that spread.",
         ]
         if let usage { lines += [""] + Self.usageSection(usage, seconds: seconds) }
+        if let cache { lines += [""] + Self.cacheSection(cache, seconds: seconds) }
         if let completions { lines += [""] + Self.completionSection(completions, seconds: seconds) }
         if let metrics { lines += [""] + Self.metricsSection(metrics, seconds: seconds) }
         if let queue { lines += [""] + Self.queueSection(queue) }
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+
+    /// Cache hits on the memory and Redis stores against the echo and redis-benchmark GET of the cached entry.
+    static func cacheSection(_ c: CacheResults, seconds: Double) -> [String] {
+        var lines = [
+            "## Response cache hits on the memory and Redis stores",
+            "",
+            "Measured \(date).",
+            "",
+            "- **Cache hit**: Complete of a prompt whose answer is cached, from the bare RPC client on the Unix socket,",
+            "  N calls in flight on one connection. Every call carries a request id of its own, so each is a whole hit:",
+            "  the rate-limit check, the cache lookup, the usage record (cache_hit, zero cost) and the answer.",
+            "  - **memory**: an aigw without Redis: limits, cache (`MemoryResponseCacheStore`) and usage in memory.",
+            "  - **redis**: an aigw on a private redis-server: the limit script, the cache's get script (GET and the",
+            "    shared hit counter in one EVALSHA, on the cache's own connections) and the usage script per call.",
+            "- **Targets** (issue 6): p99 at most 500 us on memory and 1,000 us on Redis.",
+            "- **Baselines, in the same run**: the raw echo of the same request frame, and `redis-benchmark` GET of the",
+            "  cached entry (\(c.entryBytes) bytes): 1 client p50/p99 \(fmt(c.get1.p50)) / \(fmt(c.get1.p99)) us;",
+            "  16 clients \(Int(c.get16.perSecond)) req/s, p99 \(fmt(c.get16.p99)) us.",
+            "- Each cell: \(fmt(seconds, 1)) s after a 0.3 s warm-up; latency in microseconds.",
+            "",
+            "| store | in flight | req/s | p50/p99 us | p99 target | echo req/s | echo p50/p99 us |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for r in c.rows {
+            let target = r.store == "memory" ? 500.0 : 1_000.0
+            lines.append(
+                "| \(r.store) | \(r.inFlight) | \(Int(r.stats.perSecond)) | \(fmt(r.stats.p50)) / \(fmt(r.stats.p99)) | "
+                    + "\(Int(target)) \(r.stats.p99 <= target ? "met" : "missed") | "
+                    + "\(r.echo.map { String(Int($0.perSecond)) } ?? "-") | "
+                    + "\(r.echo.map { "\(fmt($0.p50)) / \(fmt($0.p99))" } ?? "-") |")
+        }
+        lines += ["", "Every measured call was a hit (calls answered, warm-ups included, against GetCacheStats; the one",
+                  "miss is the call that filled the cache):", ""]
+        for k in c.checks {
+            lines.append("- \(k.store) (backend \(k.backend)): \(k.calls) calls, \(k.hits) hits, \(k.misses) misses"
+                         + (UInt64(k.calls) == k.hits && k.misses == 1 ? "" : " (MISMATCH)"))
+        }
+        lines += [
+            "",
+            "- **Noise**: the machine's 1-minute load average was \(c.loadBefore) before this suite and "
+                + "\(c.loadAfter) after it.",
+        ]
+        return lines
     }
 
     /// TrackUsage on the memory and Redis stores against the echo and redis-benchmark running the usage script.

@@ -25,8 +25,9 @@ import Testing
                 "ANTHROPIC_API_KEY": "sk-ant-test", "ANTHROPIC_BASE_URL": fake.baseURL + "/v1",
                 "AIGW_RETRY_BASE_DELAY_MS": "5", "AIGW_RETRY_MAX_DELAY_MS": "20",
                 "AIGW_UPSTREAM_FIRST_BYTE_TIMEOUT_MS": "10000", "AIGW_UPSTREAM_IDLE_TIMEOUT_MS": "10000",
-                // Generous limits: these tests are about the upstream path.
-                "AIGW_LIMIT_CHAT_USER": "10000/1m", "AIGW_LIMIT_CHAT_ORG": "10000/1m",
+                // Generous limits and no response cache: these tests are about the upstream path (CacheTests
+                // switch the cache back on).
+                "AIGW_LIMIT_CHAT_USER": "10000/1m", "AIGW_LIMIT_CHAT_ORG": "10000/1m", "AIGW_CACHE_ENABLED": "false",
             ]
             env.merge(extra) { _, new in new }
             let server = try ServerProcess(environment: env, arguments: arguments)

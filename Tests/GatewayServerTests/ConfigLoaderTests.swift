@@ -395,7 +395,7 @@ struct ConfigLoaderTests {
         let secrets = Set(ConfigLoader.keys.filter(\.secret).map(\.path))
         #expect(secrets == [
             "server.admin_token", "redis.url", "redis.password", "providers.openai.api_key",
-            "providers.anthropic.api_key", "alerts.webhook_url",
+            "providers.anthropic.api_key", "alerts.webhook_url", "cache.redis_url",
         ])
     }
 }

@@ -37,7 +37,8 @@ import Testing
         metrics.cacheLookup(endpoint: .search, hit: true)
         metrics.cacheLookup(endpoint: .search, hit: false)
         metrics.cacheLookup(endpoint: .search, hit: true)
-        metrics.cacheStored(endpoint: .search, bytes: 512)
+        let cacheStats: [Endpoint: CacheStatistics] = [.search: CacheStatistics(stores: 3, entries: 2, bytes: 512)]
+        metrics.registerCache { cacheStats }
         metrics.queueEnqueued(priority: "high")
         var stats = QueueStats()
         stats.byPriority[.low] = QueueStats.Counts()
@@ -49,7 +50,9 @@ import Testing
         let text = await Self.text(metrics)
         #expect(Self.value(text, #"aigw_cache_lookups_total{endpoint="search",result="hit"}"#) == 2)
         #expect(Self.value(text, #"aigw_cache_lookups_total{endpoint="search",result="miss"}"#) == 1)
-        #expect(Self.value(text, #"aigw_cache_stored_bytes_total{endpoint="search"}"#) == 512)
+        #expect(Self.value(text, #"aigw_cache_stores_total{endpoint="search"}"#) == 3)
+        #expect(Self.value(text, #"aigw_cache_bytes"#) == 512)
+        #expect(Self.value(text, #"aigw_cache_entries"#) == 2)
         #expect(Self.value(text, #"aigw_queue_enqueued_total{priority="high"}"#) == 1)
         #expect(Self.value(text, #"aigw_queue_depth{priority="low"}"#) == 4)
         #expect(Self.value(text, #"aigw_queue_depth{priority="critical"}"#) == 0)

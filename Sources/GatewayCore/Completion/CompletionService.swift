@@ -50,10 +50,14 @@ public struct CompletionService: Sendable {
         return routing.enabledProviders.map { built.intersection($0) } ?? built
     }
 
-    public func complete(_ request: CompletionRequest) async throws(CompletionFailure) -> CompletionOutcome {
+    /// - Parameter admitted: `admit` already ran for this request (the response cache checks the rate limit before
+    ///   its lookup, because a cache hit is still a request against the caller's limit).
+    public func complete(_ request: CompletionRequest, admitted: Bool = false) async throws(CompletionFailure)
+        -> CompletionOutcome
+    {
         let started = clock.monotonicNanos()
         let routing = routing.current
-        let request = try await admit(request, routing)
+        let request = admitted ? request : try await admit(request, routing)
         var run = Run(service: self, request: request, routing: routing)
         while let candidate = try await run.nextCandidate() {
             let attemptStart = clock.monotonicNanos()
@@ -75,11 +79,11 @@ public struct CompletionService: Sendable {
     /// failure ends the stream with a `CompletionFailure` carrying the usage seen so far. A stream whose upstream ends
     /// without its terminal event is such a failure, never a success.
     public func stream(
-        _ request: CompletionRequest, emit: @Sendable (StreamOutput) async throws -> Void
+        _ request: CompletionRequest, admitted: Bool = false, emit: @Sendable (StreamOutput) async throws -> Void
     ) async throws(CompletionFailure) -> CompletionOutcome {
         let started = clock.monotonicNanos()
         let routing = routing.current
-        let request = try await admit(request, routing)
+        let request = admitted ? request : try await admit(request, routing)
         var run = Run(service: self, request: request, routing: routing)
         while let candidate = try await run.nextCandidate() {
             let attemptStart = clock.monotonicNanos()
@@ -150,8 +154,12 @@ public struct CompletionService: Sendable {
         }
     }
 
-    /// Validation and the rate-limit check, before any upstream call; returns the request with the default model
-    /// filled in when it named none.
+    /// Validation and the rate-limit check, before any upstream call (and before any cache lookup); answers the
+    /// request as it will run, with the default model filled in when it named none (so a cache key covers it).
+    public func admit(_ request: CompletionRequest) async throws(CompletionFailure) -> CompletionRequest {
+        try await admit(request, routing.current)
+    }
+
     private func admit(_ request: CompletionRequest, _ routing: CompletionRouting) async throws(CompletionFailure)
         -> CompletionRequest
     {

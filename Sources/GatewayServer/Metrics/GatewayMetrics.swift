@@ -180,14 +180,25 @@ public final class GatewayMetrics: Sendable {
         ).increment()
     }
 
-    /// The response cache stored an answer of `bytes` bytes for `endpoint`.
-    public func cacheStored(endpoint: Endpoint, bytes: Int) {
-        let labels = [("endpoint", endpoint.rawValue)]
-        registry.counter(name: MetricName.cacheStores, labels: labels, help: "Answers stored in the response cache")
-            .increment()
-        registry.counter(
-            name: MetricName.cacheStoredBytes, labels: labels, help: "Bytes written to the response cache"
-        ).increment(by: Int64(max(0, bytes)))
+    /// The cache's stores by endpoint and its size, read from the store's statistics at each scrape (shared by every
+    /// instance on one Redis, so aggregate them with `max`).
+    public func registerCache(statistics: @escaping @Sendable () async -> [Endpoint: CacheStatistics]?) {
+        registerCounter(
+            name: MetricName.cacheStores, help: "Answers stored in the response cache", labels: ["endpoint"]
+        ) {
+            guard let stats = await statistics() else { return [] }
+            return stats.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                (labelValues: [$0.key.rawValue], total: Double($0.value.stores))
+            }
+        }
+        registerGauge(name: MetricName.cacheBytes, help: "Bytes held by the response cache") {
+            guard let stats = await statistics() else { return [] }
+            return [(labelValues: [], value: Double(stats.values.reduce(0) { $0 + $1.bytes }))]
+        }
+        registerGauge(name: MetricName.cacheEntries, help: "Entries held by the response cache") {
+            guard let stats = await statistics() else { return [] }
+            return [(labelValues: [], value: Double(stats.values.reduce(0) { $0 + $1.entries }))]
+        }
     }
 
     // MARK: Entry points for the queue

@@ -35,11 +35,10 @@ public enum MetricName {
     // Alerts (label: kind)
     public static let alertsRaised = "aigw_alerts_raised_total"
 
-    // Response cache (label: endpoint; lookups add result). Fed through `GatewayMetrics.cacheLookup` and friends.
+    // Response cache (label: endpoint; lookups add result). Lookups through `GatewayMetrics.cacheLookup`; the rest
+    // read from the store's statistics at scrape time (`GatewayMetrics.registerCache`).
     public static let cacheLookups = "aigw_cache_lookups_total"
     public static let cacheStores = "aigw_cache_stores_total"
-    public static let cacheStoredBytes = "aigw_cache_stored_bytes_total"
-    /// Gauges registered by the cache with `GatewayMetrics.registerGauge`.
     public static let cacheBytes = "aigw_cache_bytes"
     public static let cacheEntries = "aigw_cache_entries"
 
@@ -59,7 +58,7 @@ public enum MetricName {
         rpcRequests, rpcDuration, rpcInFlight, connectionsOpen, upstreamRequests, upstreamDuration, upstreamErrors,
         upstreamRetries, upstreamFallbacks, firstTokenDuration, tokens, cost, usageRecords, rateLimitChecks,
         rateLimitDenials, rateLimitShadowDenials, rateLimitFailOpen, redisErrors, redisReconnects, redisUp,
-        alertsRaised, cacheLookups, cacheStores, cacheStoredBytes, cacheBytes, cacheEntries, queueEnqueued,
+        alertsRaised, cacheLookups, cacheStores, cacheBytes, cacheEntries, queueEnqueued,
         queueDeadLettered, queueDepth, queueDeadLetters, buildInfo, startTime,
     ]
 }

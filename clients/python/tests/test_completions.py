@@ -34,6 +34,8 @@ def gateway(tmp_path: Path) -> Iterator[Tuple[Client, str]]:
         "OPENAI_API_KEY": "sk-py", "OPENAI_BASE_URL": base + "/v1",
         "ANTHROPIC_API_KEY": "sk-ant-py", "ANTHROPIC_BASE_URL": base + "/v1",
         "AIGW_RETRY_BASE_DELAY_MS": "5",
+        # These tests are about the upstream path; test_cache.py covers the response cache.
+        "AIGW_CACHE_ENABLED": "false",
     })
     try:
         with Client.connect_unix(server.socket_path, client_name="pytest/completions") as client:

@@ -83,13 +83,6 @@ def test_unknown_method_is_unimplemented(unix_client: Client) -> None:
     assert info.value.reason == "unknown_method", info.value
 
 
-def test_cache_stats_are_not_implemented_yet(unix_client: Client) -> None:
-    with pytest.raises(RPCError) as info:
-        unix_client.call("Admin", "GetCacheStats", admin_pb2.GetCacheStatsRequest())
-    assert info.value.code == frame_pb2.STATUS_CODE_UNIMPLEMENTED, info.value
-    assert info.value.reason == "not_implemented", info.value
-
-
 def test_complete_without_a_configured_provider_is_a_failed_precondition(unix_client: Client) -> None:
     request = gateway_pb2.CompleteRequest(
         caller=common_pb2.Caller(user_id="u-1", org_id="o-1", endpoint=common_pb2.ENDPOINT_CHAT),

@@ -1,5 +1,6 @@
 """Python client for aigw: length-prefixed protobuf frames over a Unix socket or TCP (docs/protocol.md)."""
 
+from .cache import cache_key
 from .client import Client, ResponseStream
 from .errors import RPCError
 from .ratelimit import rate_limit_headers
@@ -20,6 +21,7 @@ __all__ = [
     "ResponseStream",
     "RPCError",
     "rate_limit_headers",
+    "cache_key",
     "encode_frame",
     "FrameReader",
     "FrameError",

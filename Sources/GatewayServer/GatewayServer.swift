@@ -185,6 +185,7 @@ public final class GatewayServer: Service {
                 { routing.replace(with: $0.routing) },
                 { budgets.liveSettings.replace(with: BudgetService.Settings($0.budgets)) },
                 { monitorThresholds.replace(with: $0.monitor.thresholds) },
+                { config in cache?.cache.liveSettings.replace(with: config.cache.settings) },
             ])
         self.runtime = runtime
         ConfigHandlers(runtime: runtime).register(into: &router)

@@ -6,8 +6,8 @@ import Synchronization
 /// are stored in the `ConfigStore` (Redis when configured) so every instance applies them.
 ///
 /// What can change at run time is what a running gateway can take without dropping a connection: prices, rate
-/// limits, default and fallback models, providers switched on or off, the retry policy and the budget settings (see
-/// `isRuntimeUpdatable`). A patch naming any other key is refused whole, naming the key. Every change is validated by
+/// limits, default and fallback models, providers switched on or off, the retry policy, cache TTLs and scope, monitor
+/// thresholds and the budget settings (see `isRuntimeUpdatable`). A patch naming any other key is refused whole, naming the key. Every change is validated by
 /// building the whole effective configuration with the same code that loads the file, so a change is refused for
 /// exactly the reasons a file would be. Instances notice a change by polling the store's revision (`refresh`, every
 /// 500 ms while Redis is configured), so it applies everywhere within a second. Each change is kept in the store's
@@ -37,8 +37,9 @@ final class RuntimeConfig: Sendable {
 
     /// Keys whose change the running gateway applies at once.
     static func isRuntimeUpdatable(_ key: String) -> Bool {
-        let prefixes = [PriceConfig.prefix, "limits.", "models.", "retry."]
+        let prefixes = [PriceConfig.prefix, "limits.", "models.", "retry.", "cache.ttl."]
         let keys: Set<String> = [
+            "cache.scope", "cache.max_entry_bytes",
             "monitor.queue_length", "monitor.error_rate_percent", "monitor.cache_hit_rate_percent",
             "monitor.window_seconds", "monitor.min_samples",
             "providers.openai.enabled", "providers.anthropic.enabled", "budgets.output_estimate_tokens",
@@ -92,9 +93,9 @@ final class RuntimeConfig: Sendable {
                 let known = ConfigLoader.keys.contains { $0.path == key }
                 throw GatewayError(
                     .invalidArgument,
-                    known ? "\(key) cannot change at run time (prices.*, limits.*, models.*, retry.*, monitor "
-                        + "thresholds, providers.*.enabled and budgets.* can); change it in the configuration and "
-                        + "restart"
+                    known ? "\(key) cannot change at run time (prices.*, limits.*, models.*, retry.*, cache.ttl.*, "
+                        + "cache.scope, cache.max_entry_bytes, monitor thresholds, providers.*.enabled and budgets.* "
+                        + "can); change it in the configuration and restart"
                         : "\(key): unknown key",
                     reason: known ? "not_runtime_updatable" : "invalid_config")
             }

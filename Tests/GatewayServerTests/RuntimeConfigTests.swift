@@ -150,4 +150,17 @@ import Testing
         #expect(dry.revision == 1)
         #expect(runtime.current.rateLimits.endpoints[.chat]?.user?.limit == 5)
     }
+
+    @Test func cacheTTLsAndScopeChangeButTheCacheSwitchNeedsARestart() async throws {
+        let (runtime, seen, _) = Self.make()
+        _ = try await runtime.update(yamlPatch: "cache.ttl.chat: 90s\ncache.scope: user", expectedRevision: nil,
+                                     dryRun: false, changedBy: "x")
+        #expect(seen.last?.cache.settings.ttlMillis(for: .chat) == 90_000)
+        #expect(seen.last?.cache.settings.ttlMillis(for: .search) == 3_600_000, "other operations keep theirs")
+        #expect(seen.last?.cache.settings.scope == .user)
+        #expect(await Self.reason {
+            _ = try await runtime.update(yamlPatch: "cache.enabled: false", expectedRevision: nil, dryRun: false,
+                                         changedBy: "x")
+        } == "not_runtime_updatable")
+    }
 }

@@ -16,7 +16,10 @@ import Synchronization
 ///   fails another caller, and a failing upstream costs no more calls than it would without a cache.
 /// - A waiter that is cancelled stops waiting at once; the flight goes on for the others.
 public final class ResponseCache: Sendable {
-    public let settings: CacheSettings
+    /// TTLs, scope and the entry bound: replaceable at run time (Admin.UpdateConfig `cache.ttl.*`, `cache.scope`,
+    /// `cache.max_entry_bytes`); each lookup and store reads them once.
+    public let liveSettings: LiveSetting<CacheSettings>
+    public var settings: CacheSettings { liveSettings.current }
     public let store: any ResponseCacheStore
     private let clock: any GatewayClock
     private let onStoreError: @Sendable (_ operation: String, _ error: any Error) -> Void
@@ -28,7 +31,7 @@ public final class ResponseCache: Sendable {
         onStoreError: @escaping @Sendable (_ operation: String, _ error: any Error) -> Void = { _, _ in }
     ) {
         self.store = store
-        self.settings = settings
+        liveSettings = LiveSetting(settings)
         self.clock = clock
         self.onStoreError = onStoreError
     }

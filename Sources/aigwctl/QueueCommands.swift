@@ -167,11 +167,8 @@ struct DeadLetterList: AsyncParsableCommand {
     }
 }
 
-struct DeadLetterRetry: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "retry", abstract: "Put dead jobs back in the queue with fresh attempts: the ids given, or --all.")
-
-    @OptionGroup var connection: ConnectionOptions
+/// Which dead jobs a retry or purge acts on: the ids given, or every one.
+struct DeadLetterSelection: ParsableArguments {
     @Flag(help: "Every dead job.") var all = false
     @Argument(help: "Job ids.") var ids: [String] = []
 
@@ -179,16 +176,31 @@ struct DeadLetterRetry: AsyncParsableCommand {
         if all == !ids.isEmpty { throw ValidationError("give job ids or --all") }
     }
 
+    /// Calls `once` until it is done: a call for "all" handles at most 10,000 jobs, so it repeats until a call
+    /// handles fewer. Returns the total handled.
+    func repeated(_ once: () async throws -> UInt32) async throws -> UInt32 {
+        var total: UInt32 = 0
+        while true {
+            let n = try await once()
+            total += n
+            if !all || n < 10_000 { return total }
+        }
+    }
+}
+
+struct DeadLetterRetry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Put dead jobs back in the queue with fresh attempts: the ids given, or --all.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var selection: DeadLetterSelection
+
     func run() async throws {
         var request = Aigw_V1_RetryDeadLettersRequest()
-        request.jobIds = ids
+        request.jobIds = selection.ids
         let total = try await connection.withClient { client, options in
-            var total: UInt32 = 0
-            // "All" moves up to 10,000 per call; repeat until a call moves fewer.
-            while true {
-                let n = try await client.call(Aigw_V1_Admin.retryDeadLetters, request, options: options).retried
-                total += n
-                if !all || n < 10_000 { return total }
+            try await selection.repeated {
+                try await client.call(Aigw_V1_Admin.retryDeadLetters, request, options: options).retried
             }
         }
         if connection.json { print("{\"retried\": \(total)}") } else { print("retried \(total)") }
@@ -200,22 +212,14 @@ struct DeadLetterPurge: AsyncParsableCommand {
         commandName: "purge", abstract: "Delete dead jobs: the ids given, or --all.")
 
     @OptionGroup var connection: ConnectionOptions
-    @Flag(help: "Every dead job.") var all = false
-    @Argument(help: "Job ids.") var ids: [String] = []
-
-    func validate() throws {
-        if all == !ids.isEmpty { throw ValidationError("give job ids or --all") }
-    }
+    @OptionGroup var selection: DeadLetterSelection
 
     func run() async throws {
         var request = Aigw_V1_PurgeDeadLettersRequest()
-        request.jobIds = ids
+        request.jobIds = selection.ids
         let total = try await connection.withClient { client, options in
-            var total: UInt32 = 0
-            while true {
-                let n = try await client.call(Aigw_V1_Admin.purgeDeadLetters, request, options: options).purged
-                total += n
-                if !all || n < 10_000 { return total }
+            try await selection.repeated {
+                try await client.call(Aigw_V1_Admin.purgeDeadLetters, request, options: options).purged
             }
         }
         if connection.json { print("{\"purged\": \(total)}") } else { print("purged \(total)") }

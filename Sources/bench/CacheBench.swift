@@ -19,7 +19,7 @@ struct CacheBench {
         let loadBefore = loadAverage()
         let fake = try FakeUpstreamProcess(binary: binary)
         defer { fake.stop() }
-        var sample = CacheHitDialect(token: AigwProcess.token, run: "echo")
+        var sample = CacheHitDialect.make(token: AigwProcess.token, run: "echo")
         var envelope = ByteBuffer()
         sample.request(1, into: &envelope)
         envelope.moveReaderIndex(forwardBy: WireProtocol.lengthPrefixBytes)
@@ -56,11 +56,11 @@ struct CacheBench {
             var calls = 0
             for n in levels {
                 calls += try await PipelinedLoad.run(
-                    target: .unix(server.socket), dialect: CacheHitDialect(token: AigwProcess.token, run: "w\(store)\(n)"),
+                    target: .unix(server.socket), dialect: CacheHitDialect.make(token: AigwProcess.token, run: "w\(store)\(n)"),
                     inFlight: n, duration: warmUp
                 ).count
                 let latencies = try await PipelinedLoad.run(
-                    target: .unix(server.socket), dialect: CacheHitDialect(token: AigwProcess.token, run: "m\(store)\(n)"),
+                    target: .unix(server.socket), dialect: CacheHitDialect.make(token: AigwProcess.token, run: "m\(store)\(n)"),
                     inFlight: n, duration: duration)
                 calls += latencies.count
                 let row = StoreRow(rpc: "cachehit", store: store, inFlight: n, stats: Stats(latencies, duration),
@@ -107,44 +107,18 @@ struct CacheCheck {
     let misses: UInt64
 }
 
-/// Complete of one cached prompt with a request id of its own per call (the id's last 16 digits rewritten in place).
-struct CacheHitDialect: LoadDialect {
-    private var rpc: RPCDialect
-    private var payload: [UInt8]
-    private let digits: Range<Int>
-
+/// Complete of one cached prompt with a request id of its own per call.
+enum CacheHitDialect {
     static func request(id: String) -> Aigw_V1_CompleteRequest {
         var request = CompletionBench.request(CompletionBench.message)
         request.requestId = id
         return request
     }
 
-    init(token: String, run: String) {
-        let placeholder = String(repeating: "0", count: 16)
-        let request = Self.request(id: "cache-\(getpid())-\(run)-\(placeholder)")
-        let bytes = request.serializedBytes()
-        let id = Array(request.requestId.utf8)
-        let start = (0...(bytes.count - id.count)).first { bytes[$0..<($0 + id.count)].elementsEqual(id) }!
-        payload = bytes
-        digits = (start + id.count - placeholder.count)..<(start + id.count)
-        rpc = RPCDialect(method: Aigw_V1_Gateway.complete.path, token: token)
-    }
-
-    func greeting(into buffer: inout ByteBuffer) {
-        rpc.greeting(into: &buffer)
-    }
-
-    mutating func request(_ sequence: UInt64, into buffer: inout ByteBuffer) {
-        var n = sequence
-        for i in digits.reversed() {
-            payload[i] = UInt8(ascii: "0") + UInt8(n % 10)
-            n /= 10
-        }
-        rpc.request.payload = payload
-        rpc.request(sequence, into: &buffer)
-    }
-
-    mutating func completed(by frame: ByteBuffer) throws -> UInt64? {
-        try rpc.completed(by: frame)
+    static func make(token: String, run: String) -> UniqueIDDialect {
+        let request = request(id: "cache-\(getpid())-\(run)-\(UniqueIDDialect.placeholder)")
+        return UniqueIDDialect(
+            method: Aigw_V1_Gateway.complete.path, token: token, payload: request.serializedBytes(),
+            id: request.requestId)
     }
 }

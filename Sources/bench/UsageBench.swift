@@ -19,7 +19,7 @@ struct UsageBench {
     func run(redis: RedisBaseline) async throws -> UsageResults {
         let loadBefore = loadAverage()
         // One encoded request, for the echo: the same bytes an RPC TrackUsage frame carries.
-        var sample = TrackUsageDialect(token: AigwProcess.token, run: "echo")
+        var sample = TrackUsageDialect.make(token: AigwProcess.token, run: "echo")
         var envelope = ByteBuffer()
         sample.request(1, into: &envelope)
         envelope.moveReaderIndex(forwardBy: WireProtocol.lengthPrefixBytes)
@@ -46,11 +46,11 @@ struct UsageBench {
             for n in levels {
                 // Warm-up and measurement each get fresh ids: a repeated id would be a cheap duplicate.
                 calls += try await PipelinedLoad.run(
-                    target: .unix(server.socket), dialect: TrackUsageDialect(token: AigwProcess.token, run: "w\(store)\(n)"),
+                    target: .unix(server.socket), dialect: TrackUsageDialect.make(token: AigwProcess.token, run: "w\(store)\(n)"),
                     inFlight: n, duration: warmUp
                 ).count
                 let latencies = try await PipelinedLoad.run(
-                    target: .unix(server.socket), dialect: TrackUsageDialect(token: AigwProcess.token, run: "m\(store)\(n)"),
+                    target: .unix(server.socket), dialect: TrackUsageDialect.make(token: AigwProcess.token, run: "m\(store)\(n)"),
                     inFlight: n, duration: duration)
                 calls += latencies.count
                 let row = StoreRow(rpc: "trackusage", store: store, inFlight: n, stats: Stats(latencies, duration), echo: echo[n])
@@ -87,15 +87,10 @@ struct UsageBench {
     }
 }
 
-/// TrackUsage with a request id of its own per call: the id's last 16 digits are rewritten in place in one encoded
-/// request, so a call costs the client no more than a fixed request does.
-struct TrackUsageDialect: LoadDialect {
-    private var rpc: RPCDialect
-    private var payload: [UInt8]
-    private let digits: Range<Int>
-
+/// TrackUsage with a request id of its own per call (see `UniqueIDDialect`).
+enum TrackUsageDialect {
     /// - Parameter run: makes this dialect's ids differ from every other dialect's in the same bench run.
-    init(token: String, run: String) {
+    static func make(token: String, run: String) -> UniqueIDDialect {
         var caller = Aigw_V1_Caller()
         caller.userId = UsageBench.user
         caller.orgId = UsageBench.org
@@ -104,35 +99,13 @@ struct TrackUsageDialect: LoadDialect {
         usage.inputTokens = 1_000
         usage.outputTokens = 500
         var request = Aigw_V1_TrackUsageRequest()
-        let placeholder = String(repeating: "0", count: 16)
-        request.requestId = "bench-\(getpid())-\(run)-\(placeholder)"
+        request.requestId = "bench-\(getpid())-\(run)-\(UniqueIDDialect.placeholder)"
         request.caller = caller
         request.model = "gpt-4o-mini"
         request.provider = .openai
         request.usage = usage
-        let bytes = request.serializedBytes()
-        let id = Array(request.requestId.utf8)
-        let start = (0...(bytes.count - id.count)).first { bytes[$0..<($0 + id.count)].elementsEqual(id) }!
-        payload = bytes
-        digits = (start + id.count - placeholder.count)..<(start + id.count)
-        rpc = RPCDialect(method: Aigw_V1_Gateway.trackUsage.path, token: token)
-    }
-
-    func greeting(into buffer: inout ByteBuffer) {
-        rpc.greeting(into: &buffer)
-    }
-
-    mutating func request(_ sequence: UInt64, into buffer: inout ByteBuffer) {
-        var n = sequence
-        for i in digits.reversed() {
-            payload[i] = UInt8(ascii: "0") + UInt8(n % 10)
-            n /= 10
-        }
-        rpc.request.payload = payload
-        rpc.request(sequence, into: &buffer)
-    }
-
-    mutating func completed(by frame: ByteBuffer) throws -> UInt64? {
-        try rpc.completed(by: frame)
+        return UniqueIDDialect(
+            method: Aigw_V1_Gateway.trackUsage.path, token: token, payload: request.serializedBytes(),
+            id: request.requestId)
     }
 }

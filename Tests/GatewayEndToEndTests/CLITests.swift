@@ -33,6 +33,26 @@ import Testing
         server.terminate()
     }
 
+    /// Every command explains itself and offers JSON; a bad option is a usage error (64), which scripts can tell
+    /// from a failed call (1).
+    @Test func everyCommandHasHelpJSONAndUsageErrors() throws {
+        let ctl = ServerProcess.binary("aigwctl", env: "AIGWCTL_BIN")
+        let commands = [
+            ["health"], ["info"], ["limits", "get"], ["limits", "reset"], ["complete"], ["stream"], ["usage"], ["costs"],
+            ["top-users"], ["budgets", "list"], ["budgets", "create"], ["budgets", "update"], ["budgets", "delete"],
+            ["alerts"], ["config", "get"], ["config", "set"], ["config", "history"], ["config", "rollback"], ["top"],
+            ["models"], ["cache", "stats"], ["cache", "flush"], ["enqueue"], ["job"], ["queue", "stats"],
+            ["dlq", "list"], ["dlq", "retry"], ["dlq", "purge"],
+        ]
+        for command in commands {
+            let help = try CLI.run(ctl, command + ["--help"])
+            #expect(help.status == 0, "\(command) --help: \(help.stderr)")
+            #expect(help.stdout.contains("--json"), "\(command) --help does not offer --json")
+            let bad = try CLI.run(ctl, command + ["--no-such-option"])
+            #expect(bad.status == 64, "\(command) with a bad option exited \(bad.status)")
+        }
+    }
+
     @Test func failuresExitNonZeroWithAMessage() throws {
         let missing = try run(aigwctl, ["health", "--socket", "/nonexistent/aigw.sock"])
         #expect(missing.status == 1)

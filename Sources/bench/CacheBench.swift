@@ -19,21 +19,10 @@ struct CacheBench {
         let loadBefore = loadAverage()
         let fake = try FakeUpstreamProcess(binary: binary)
         defer { fake.stop() }
-        var sample = CacheHitDialect.make(token: AigwProcess.token, run: "echo")
-        var envelope = ByteBuffer()
-        sample.request(1, into: &envelope)
-        envelope.moveReaderIndex(forwardBy: WireProtocol.lengthPrefixBytes)
-        let echoPath = directory.appendingPathComponent("cache-echo.sock").path
-        let (echoUnix, echoTCP) = try await EchoServer.start(unixPath: echoPath)
-        var echo: [Int: Stats] = [:]
-        for n in levels {
-            let dialect = EchoDialect(frame: envelope)
-            _ = try await PipelinedLoad.run(target: .unix(echoPath), dialect: dialect, inFlight: n, duration: warmUp)
-            echo[n] = Stats(try await PipelinedLoad.run(target: .unix(echoPath), dialect: dialect, inFlight: n,
-                                                        duration: duration), duration)
-        }
-        try await echoUnix.close()
-        try await echoTCP.close()
+        let echo = try await EchoServer.baseline(
+            echoing: CacheHitDialect.make(token: AigwProcess.token, run: "echo"),
+            socket: directory.appendingPathComponent("cache-echo.sock").path, levels: levels, duration: duration,
+            warmUp: warmUp)
 
         var rows: [StoreRow] = []
         var checks: [CacheCheck] = []

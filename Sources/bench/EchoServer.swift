@@ -43,3 +43,27 @@ enum EchoServer {
         return (unix, tcp)
     }
 }
+
+extension EchoServer {
+    /// The echo baseline for an RPC: a private echo server on `socket` answering the envelope `sample` would send (its
+    /// first request), at each level of calls in flight. Stats per level.
+    static func baseline(
+        echoing sample: UniqueIDDialect, socket: String, levels: [Int], duration: Duration, warmUp: Duration
+    ) async throws -> [Int: Stats] {
+        var sample = sample
+        var envelope = ByteBuffer()
+        sample.request(1, into: &envelope)
+        envelope.moveReaderIndex(forwardBy: WireProtocol.lengthPrefixBytes)
+        let (echoUnix, echoTCP) = try await EchoServer.start(unixPath: socket)
+        var echo: [Int: Stats] = [:]
+        for n in levels {
+            let dialect = EchoDialect(frame: envelope)
+            _ = try await PipelinedLoad.run(target: .unix(socket), dialect: dialect, inFlight: n, duration: warmUp)
+            echo[n] = Stats(try await PipelinedLoad.run(target: .unix(socket), dialect: dialect, inFlight: n,
+                                                        duration: duration), duration)
+        }
+        try await echoUnix.close()
+        try await echoTCP.close()
+        return echo
+    }
+}

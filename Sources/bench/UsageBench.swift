@@ -18,22 +18,11 @@ struct UsageBench {
 
     func run(redis: RedisBaseline) async throws -> UsageResults {
         let loadBefore = loadAverage()
-        // One encoded request, for the echo: the same bytes an RPC TrackUsage frame carries.
-        var sample = TrackUsageDialect.make(token: AigwProcess.token, run: "echo")
-        var envelope = ByteBuffer()
-        sample.request(1, into: &envelope)
-        envelope.moveReaderIndex(forwardBy: WireProtocol.lengthPrefixBytes)
-        let echoPath = directory.appendingPathComponent("usage-echo.sock").path
-        let (echoUnix, echoTCP) = try await EchoServer.start(unixPath: echoPath)
-        var echo: [Int: Stats] = [:]
-        for n in levels {
-            let dialect = EchoDialect(frame: envelope)
-            _ = try await PipelinedLoad.run(target: .unix(echoPath), dialect: dialect, inFlight: n, duration: warmUp)
-            echo[n] = Stats(try await PipelinedLoad.run(target: .unix(echoPath), dialect: dialect, inFlight: n,
-                                                        duration: duration), duration)
-        }
-        try await echoUnix.close()
-        try await echoTCP.close()
+        // The echo of the same bytes an RPC TrackUsage frame carries.
+        let echo = try await EchoServer.baseline(
+            echoing: TrackUsageDialect.make(token: AigwProcess.token, run: "echo"),
+            socket: directory.appendingPathComponent("usage-echo.sock").path, levels: levels, duration: duration,
+            warmUp: warmUp)
 
         var rows: [StoreRow] = []
         var checks: [UsageCheck] = []

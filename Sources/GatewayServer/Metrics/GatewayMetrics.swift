@@ -182,21 +182,22 @@ public final class GatewayMetrics: Sendable {
 
     /// The cache's stores by endpoint and its size, read from the store's statistics at each scrape (shared by every
     /// instance on one Redis, so aggregate them with `max`).
-    public func registerCache(statistics: @escaping @Sendable () async -> [Endpoint: CacheStatistics]?) {
+    public func registerCache(statistics read: @escaping @Sendable () async -> [Endpoint: CacheStatistics]?) {
+        let statistics = ScrapeSnapshot(read)
         registerCounter(
             name: MetricName.cacheStores, help: "Answers stored in the response cache", labels: ["endpoint"]
         ) {
-            guard let stats = await statistics() else { return [] }
+            guard let stats = await statistics.value() else { return [] }
             return stats.sorted { $0.key.rawValue < $1.key.rawValue }.map {
                 (labelValues: [$0.key.rawValue], total: Double($0.value.stores))
             }
         }
         registerGauge(name: MetricName.cacheBytes, help: "Bytes held by the response cache") {
-            guard let stats = await statistics() else { return [] }
+            guard let stats = await statistics.value() else { return [] }
             return [(labelValues: [], value: Double(stats.values.reduce(0) { $0 + $1.bytes }))]
         }
         registerGauge(name: MetricName.cacheEntries, help: "Entries held by the response cache") {
-            guard let stats = await statistics() else { return [] }
+            guard let stats = await statistics.value() else { return [] }
             return [(labelValues: [], value: Double(stats.values.reduce(0) { $0 + $1.entries }))]
         }
     }
@@ -212,20 +213,22 @@ public final class GatewayMetrics: Sendable {
 
     /// The queue's gauges and its dead-letter counter, read from the store's statistics at each scrape (shared by
     /// every instance on one Redis, so sum them with `max`, not `sum`, across instances).
-    public func registerQueue(stats: @escaping @Sendable () async -> QueueStats?) {
+    public func registerQueue(stats read: @escaping @Sendable () async -> QueueStats?) {
+        // One read of the store per scrape serves the three series.
+        let stats = ScrapeSnapshot(read)
         registerGauge(name: MetricName.queueDepth, help: "Jobs waiting to run, by priority", labels: ["priority"]) {
-            guard let stats = await stats() else { return [] }
+            guard let stats = await stats.value() else { return [] }
             return JobPriority.allCases.map { (labelValues: [$0.rawValue], value: Double(stats[$0].queued)) }
         }
         registerGauge(name: MetricName.queueDeadLetters, help: "Jobs in the dead-letter list") {
-            guard let stats = await stats() else { return [] }
+            guard let stats = await stats.value() else { return [] }
             return [(labelValues: [], value: Double(stats.total.dead))]
         }
         registerCounter(
             name: MetricName.queueDeadLettered, help: "Jobs ever moved to the dead-letter list, by priority",
             labels: ["priority"]
         ) {
-            guard let stats = await stats() else { return [] }
+            guard let stats = await stats.value() else { return [] }
             return JobPriority.allCases.map { (labelValues: [$0.rawValue], total: Double(stats[$0].deadTotal)) }
         }
     }
@@ -451,5 +454,24 @@ private actor ScrapeLock {
         } else {
             waiting.removeFirst().resume()
         }
+    }
+}
+
+/// A value read once per scrape and shared by the collectors that need it: collectors run one after another within a
+/// scrape (see `exposition`), so a value younger than a second is this scrape's.
+final class ScrapeSnapshot<Value: Sendable>: Sendable {
+    private let read: @Sendable () async -> Value?
+    private let last = Mutex<(at: ContinuousClock.Instant, value: Value?)?>(nil)
+
+    init(_ read: @escaping @Sendable () async -> Value?) {
+        self.read = read
+    }
+
+    func value() async -> Value? {
+        let now = ContinuousClock.now
+        if let last = last.withLock({ $0 }), now - last.at < .seconds(1) { return last.value }
+        let value = await read()
+        last.withLock { $0 = (now, value) }
+        return value
     }
 }

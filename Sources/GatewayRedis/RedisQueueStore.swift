@@ -260,6 +260,13 @@ public final class RedisQueueStore: QueueStore {
         local function stat(prio, field, n)
           redis.call('HINCRBY', p .. 'stats', prio .. ':' .. field, n)
         end
+        -- The dead jobs a retry or purge acts on: ARGV[first...] when given, else the oldest `batch`.
+        local function deadIDs(first, batch)
+          if #ARGV < first then return redis.call('ZRANGE', p .. 'dead', 0, tonumber(batch) - 1) end
+          local ids = {}
+          for i = first, #ARGV do ids[#ids + 1] = ARGV[i] end
+          return ids
+        end
 
         """#
 
@@ -427,12 +434,7 @@ public final class RedisQueueStore: QueueStore {
 
     /// ARGV: aging step, batch, then ids (none: the oldest `batch` dead jobs). Returns how many were requeued.
     static let deadRetryScript = RedisScript(prelude + #"""
-        local ids = {}
-        if #ARGV < 3 then
-          ids = redis.call('ZRANGE', p .. 'dead', 0, tonumber(ARGV[2]) - 1)
-        else
-          for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
-        end
+        local ids = deadIDs(3, ARGV[2])
         local n = 0
         for _, id in ipairs(ids) do
           if redis.call('ZREM', p .. 'dead', id) == 1 then
@@ -453,12 +455,7 @@ public final class RedisQueueStore: QueueStore {
 
     /// ARGV: batch, then ids (none: the oldest `batch` dead jobs). Returns how many were deleted.
     static let deadPurgeScript = RedisScript(prelude + #"""
-        local ids = {}
-        if #ARGV < 2 then
-          ids = redis.call('ZRANGE', p .. 'dead', 0, tonumber(ARGV[1]) - 1)
-        else
-          for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end
-        end
+        local ids = deadIDs(2, ARGV[1])
         local n = 0
         for _, id in ipairs(ids) do
           if redis.call('ZREM', p .. 'dead', id) == 1 then

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Evaluates the product spec's monitoring alerts inside aigw: every round it reads a `MonitorSample`, feeds the
 /// `MonitorEvaluator`, and raises an alert when a condition starts (severity warning) and another when it clears
 /// (severity info), each going to the store, the log and the webhook like budget alerts. While a condition fires it
@@ -11,9 +13,10 @@ public final class AlertMonitor: Sendable {
     private let clock: any GatewayClock
     private let instanceID: String
     private let sample: @Sendable () async -> MonitorSample
-    private let state = LiveSetting(MonitorEvaluator())
+    /// Rounds run one at a time (`run`); the lock only makes the state safe to share.
+    private let state = Mutex(MonitorEvaluator())
     /// The firing alert per condition, refreshed in the store each round.
-    private let raised = LiveSetting<[MonitorEvaluator.Condition: Alert]>([:])
+    private let raised = Mutex<[MonitorEvaluator.Condition: Alert]>([:])
 
     public init(
         alerts: AlertCenter, thresholds: LiveSetting<MonitorThresholds>, clock: any GatewayClock, instanceID: String,
@@ -44,30 +47,28 @@ public final class AlertMonitor: Sendable {
         let sample = await self.sample()
         let now = clock.unixMillis()
         let limits = thresholds.current
-        var evaluator = state.current
-        let (measurements, transitions) = evaluator.observe(sample, atMillis: now, thresholds: limits)
-        state.replace(with: evaluator)
+        let (measurements, transitions) = state.withLock {
+            $0.observe(sample, atMillis: now, thresholds: limits)
+        }
         for transition in transitions {
             switch transition {
             case .fired(let m):
                 let alert = await alerts.raise(
                     kind: m.condition.rawValue, severity: .warning, subject: "instance:\(instanceID)",
                     message: Self.describe(m, limits, firing: true), details: details(m, limits, state: "firing"))
-                raised.replace(with: raised.current.merging([m.condition: alert]) { $1 })
+                raised.withLock { $0[m.condition] = alert }
             case .cleared(let m):
                 let resolved = await alerts.raise(
                     kind: m.condition.rawValue, severity: .info, subject: "instance:\(instanceID)",
                     message: Self.describe(m, limits, firing: false), details: details(m, limits, state: "resolved"))
-                var current = raised.current
-                current[m.condition] = nil
-                raised.replace(with: current)
+                raised.withLock { $0[m.condition] = nil }
                 await alerts.clearActive(key: key(m.condition), resolved: resolved)
             }
         }
         // Still firing: keep the active entry alive, with this round's value.
         let expires = now + 3 * max(intervalMillis, 1_000)
         for m in measurements where m.breached {
-            guard var alert = raised.current[m.condition] else { continue }
+            guard var alert = raised.withLock({ $0[m.condition] }) else { continue }
             alert.details = details(m, limits, state: "firing")
             await alerts.setActive(alert, key: key(m.condition), expiresAtMillis: expires)
         }

@@ -112,17 +112,22 @@ final class RedisConnection: @unchecked Sendable {
         stats.connects.wrappingAdd(1, ordering: .relaxed)
         let timeout = TimeAmount(configuration.commandTimeout)
         let stats = self.stats
-        ClientBootstrap(group: eventLoop)
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
-            .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         RedisChannelHandler(commandTimeout: timeout, stats: stats))
                 }
             }
-            .connect(host: configuration.host, port: configuration.port)
-            .whenComplete { result in self.connected(result) }
+        let connecting: EventLoopFuture<any Channel>
+        if let path = configuration.socketPath {
+            connecting = bootstrap.connect(unixDomainSocketPath: path)
+        } else {
+            connecting = bootstrap.channelOption(.socketOption(.so_keepalive), value: 1)
+                .connect(host: configuration.host, port: configuration.port)
+        }
+        connecting.whenComplete { result in self.connected(result) }
     }
 
     private func connected(_ result: Result<any Channel, any Error>) {
@@ -134,7 +139,7 @@ final class RedisConnection: @unchecked Sendable {
         do {
             handler = try result.get().pipeline.syncOperations.handler(type: RedisChannelHandler.self)
         } catch {
-            connectFailed("cannot connect to \(configuration.host):\(configuration.port): \(error)")
+            connectFailed("cannot connect to \(configuration.address): \(error)")
             return
         }
         // Strong on purpose: the connection outlives its client until its last channel has closed.

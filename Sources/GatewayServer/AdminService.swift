@@ -75,7 +75,7 @@ final class AdminService: Sendable {
             var store = Aigw_V1_ComponentHealth()
             store.name = "store.redis"
             store.healthy = redis.isHealthy
-            store.detail = "\(redis.configuration.host):\(redis.configuration.port)/\(redis.configuration.db)"
+            store.detail = "\(redis.configuration.address)/\(redis.configuration.db)"
             response.components.append(store)
             if !store.healthy && response.status == .serving { response.status = .degraded }
         }

@@ -123,10 +123,10 @@ public enum ConfigLoader {
             help: "token Admin calls must carry; without it Admin is Unix-socket only", secret: true,
             apply: { c, v in c.server.adminToken = v.isEmpty ? nil : Secret(v) },
             read: { $0.server.adminToken?.value }),
-        Key(path: "redis.url", env: ["REDIS_URL"], help: "redis://[:password@]host:port/db; unset runs in memory",
+        Key(path: "redis.url", env: ["REDIS_URL"], help: "redis://[:password@]host:port/db or unix:///path/redis.sock?db=N; unset runs in memory",
             secret: true, apply: { c, v in
                 guard v.isEmpty || (try? RedisConfiguration(url: v)) != nil else {
-                    throw ValueError(message: "expected redis://[:password@]host[:port][/db]")
+                    throw ValueError(message: "expected redis://[:password@]host[:port][/db] or unix:///path?db=N")
                 }
                 c.redis.url = v.isEmpty ? nil : Secret(v)
             }, read: { $0.redis.url?.value }),

@@ -240,7 +240,7 @@ public final class GatewayServer: Service {
             await redis.warmUp()
             if !redis.isHealthy {
                 logger.warning("Redis is not reachable yet; limits follow their failure policy until it is",
-                               metadata: ["redis": "\(redis.configuration.host):\(redis.configuration.port)"])
+                               metadata: ["redis": "\(redis.configuration.address)"])
             }
         }
         // Run-time configuration changes made before this instance started, then every change made elsewhere.

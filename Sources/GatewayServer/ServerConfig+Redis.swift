@@ -5,6 +5,8 @@ extension ServerConfig.Redis {
     func connectionConfiguration() throws -> RedisConfiguration? {
         guard isConfigured else { return nil }
         var c = try url.map { try RedisConfiguration(url: $0.value) } ?? RedisConfiguration()
+        // A host or port given separately means TCP, even over a unix:// URL.
+        if host != nil || port != nil { c.socketPath = nil }
         if let host { c.host = host }
         if let port { c.port = port }
         if let password { c.password = password.value }

@@ -148,9 +148,10 @@ struct BenchCommand: AsyncParsableCommand {
         let checkDialect = RPCDialect(method: Aigw_V1_Gateway.checkLimit.path, token: AigwProcess.token,
                                       payload: check.serializedBytes())
         var limitRows: [StoreRow] = []
-        for store in ["memory", "redis"] {
+        for store in ["memory", "redis", "redis-unix"] {
             var environment = limitEnvironment
             if store == "redis" { environment["REDIS_URL"] = redis.url }
+            if store == "redis-unix" { environment["REDIS_URL"] = redis.socketURL }
             let limits = try AigwProcess(binary: aigw, socket: dir.appendingPathComponent("limits-\(store).sock").path,
                                          environment: environment)
             defer { limits.stop() }
@@ -168,6 +169,14 @@ struct BenchCommand: AsyncParsableCommand {
         let evalsha50 = try redis.evalsha(clients: 50, requests: 100_000)
         let evalsha1 = try redis.evalsha(clients: 1, requests: 10_000)
         print("redis-benchmark EVALSHA: 50 clients \(Int(evalsha50.perSecond))/s; 1 client p50 \(fmt(evalsha1.p50)) us")
+        let evalsha1Unix = try redis.evalsha(clients: 1, requests: 10_000, overSocket: true)
+        print("redis-benchmark EVALSHA over the Unix socket: 1 client p50 \(fmt(evalsha1Unix.p50)) us")
+        let hop = try await RedisHopBench.run(redisURL: redis.url, duration: duration, warmUp: warmUp)
+        print("aigw's Redis client, limit script from an event loop, 1 in flight: p50 \(fmt(hop.p50)) us "
+              + "p99 \(fmt(hop.p99)) us \(Int(hop.perSecond))/s")
+        let hopUnix = try await RedisHopBench.run(redisURL: redis.socketURL, duration: duration, warmUp: warmUp)
+        print("aigw's Redis client over the Unix socket, 1 in flight: p50 \(fmt(hopUnix.p50)) us "
+              + "p99 \(fmt(hopUnix.p99)) us \(Int(hopUnix.perSecond))/s")
 
         let usage = suite == "all" ? try await usageBench.run(redis: redis) : nil
         let cache = suite == "all" ? try await cacheBench.run(redis: redis) : nil

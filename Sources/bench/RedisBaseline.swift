@@ -5,6 +5,8 @@ import GatewayRedis
 /// scripts: the baselines the Redis-backed CheckLimit and TrackUsage are compared with.
 final class RedisBaseline {
     let port: Int
+    /// The server also listens here, for the Unix-socket measurements.
+    let socketPath: String
     /// The response cache entry `cacheEntryBytes()` found, which `get` reads.
     private var cacheKey: String?
     private let process = Process()
@@ -15,8 +17,9 @@ final class RedisBaseline {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("aigw-bench-redis-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
+        socketPath = directory.appendingPathComponent("redis.sock").path
         process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", directory.path]
+                             "--dir", directory.path, "--unixsocket", socketPath, "--unixsocketperm", "700"]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         for _ in 0..<200 {
@@ -28,12 +31,19 @@ final class RedisBaseline {
 
     var url: String { "redis://127.0.0.1:\(port)/0" }
 
+    /// The same server over its Unix socket.
+    var socketURL: String { "unix://\(socketPath)?db=0" }
+
     /// redis-benchmark running EVALSHA of the limit script over two token-bucket keys, as one CheckLimit does.
-    func evalsha(clients: Int, requests: Int) throws -> (perSecond: Double, p50: Double, p99: Double) {
+    /// `overSocket`: through the Unix socket instead of loopback TCP.
+    func evalsha(clients: Int, requests: Int, overSocket: Bool = false) throws
+        -> (perSecond: Double, p50: Double, p99: Double)
+    {
         let arguments = ["1", "0", "1", "1000000000", "3600000", "1000000000", "0",
                          "1", "1000000000", "3600000", "1000000000", "0"]
         return try evalsha(RedisRateLimitStore.scriptSource, keys: ["aigw:rl:bench:user", "aigw:rl:bench:org"],
-                           arguments: arguments, clients: clients, requests: requests)
+                           arguments: arguments, clients: clients, requests: requests,
+                           options: overSocket ? ["-s", socketPath] : [])
     }
 
     /// redis-benchmark running EVALSHA of the usage record script, as one TrackUsage does: gpt-4o-mini, 1,000 input
@@ -78,13 +88,14 @@ final class RedisBaseline {
     }
 
     private func evalsha(
-        _ script: String, keys: [String], arguments: [String], clients: Int, requests: Int, randomKeyspace: Int? = nil
+        _ script: String, keys: [String], arguments: [String], clients: Int, requests: Int, randomKeyspace: Int? = nil,
+        options: [String] = []
     ) throws -> (perSecond: Double, p50: Double, p99: Double) {
         let sha = try Self.run("/usr/bin/redis-cli", ["-p", String(port), "SCRIPT", "LOAD", script])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let random = randomKeyspace.map { ["-r", String($0)] } ?? []
         return try benchmark(["EVALSHA", sha, String(keys.count)] + keys + arguments, clients: clients,
-                             requests: requests, options: random)
+                             requests: requests, options: random + options)
     }
 
     /// redis-benchmark running one command: requests per second and p50/p99 in microseconds.

@@ -30,7 +30,12 @@ import Testing
         #expect(bare.host == "localhost" && bare.port == 6379 && bare.password == nil && bare.db == 0)
         let user = try RedisConfiguration(url: "redis://default:secret@10.0.0.1:7000")
         #expect(user.password == "secret" && user.port == 7000)
-        for bad in ["http://x", "redis://h:0", "redis://h:99999", "redis://h/x"] {
+        let socket = try RedisConfiguration(url: "unix://:pw@/run/redis/redis.sock?db=3")
+        #expect(socket.socketPath == "/run/redis/redis.sock" && socket.password == "pw" && socket.db == 3)
+        #expect(socket.address == "/run/redis/redis.sock")
+        #expect(try RedisConfiguration(url: "unix:///tmp/r.sock").db == 0)
+        for bad in ["http://x", "redis://h:0", "redis://h:99999", "redis://h/x", "unix://relative.sock",
+                    "unix:///tmp/r.sock?db=x", "unix:///tmp/r.sock?timeout=1", "unix://"] {
             #expect(throws: GatewayError.self) { try RedisConfiguration(url: bad) }
         }
     }
@@ -174,6 +179,27 @@ import Testing
         let error = await #expect(throws: RedisError.self) { try await wrong.send(["PING"]) }
         #expect(error?.kind == .connection)
         #expect(error?.message.contains("AUTH") == true)
+    }
+
+    @Test func connectsOverAUnixSocketWithAuthAndDatabase() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aigw-sock-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("redis.sock").path
+        let server = try RedisServerProcess(arguments: ["--requirepass", "s3cret", "--unixsocket", path])
+        let overSocket = RedisClient(configuration: try RedisConfiguration(url: "unix://:s3cret@\(path)?db=5"))
+        let overTCP = RedisClient(configuration: RedisConfiguration(port: server.port, password: "s3cret", db: 5))
+        defer { overSocket.close(); overTCP.close() }
+        let key = Self.key("socket")
+        try await overSocket.send(["SET", key, "via-socket"])
+        #expect(try await overTCP.send(["GET", key]).string == "via-socket")
+        let script = RedisScript("return redis.call('GET', KEYS[1])")
+        #expect(try await overSocket.evaluate(script, keys: [key], arguments: []).string == "via-socket")
+        let missing = RedisClient(configuration: try RedisConfiguration(url: "unix://\(directory.path)/absent.sock"))
+        defer { missing.close() }
+        let error = await #expect(throws: RedisError.self) { try await missing.send(["PING"]) }
+        #expect(error?.kind == .connection)
+        #expect(error?.message.contains("absent.sock") == true)
     }
 
     @Test func failsFastWhileRedisIsDownAndReconnectsWhenItIsBack() async throws {

@@ -7,7 +7,8 @@ import Synchronization
 /// The Prometheus registry of one aigw process and the typed entry points every part reports through.
 ///
 /// Hot paths (RPC accounting, CheckLimit) use handles resolved once when the router is built (`rpc(_:)`,
-/// `limitHandles`), so a call costs a couple of atomic increments and one histogram update. Everything else looks its
+/// `limitHandles`): a call's status and latency land in its thread's shard of `RPCMethodMetrics` (an uncontended
+/// lock), and a check costs an atomic increment or two. Everything else looks its
 /// series up at the time (a lock and a dictionary lookup), which is cheap next to an upstream call.
 ///
 /// Label cardinality is bounded: model labels go through `ModelLabels` (a capped set, the rest fold into `other`);
@@ -21,6 +22,9 @@ public final class GatewayMetrics: Sendable {
     private let gaugeCollectors = Mutex<[GaugeCollector]>([])
     private let counterCollectors = Mutex<[CounterCollector]>([])
     private let scrapeLock = ScrapeLock()
+    /// Every method's calls and latency, kept outside the registry in per-thread shards (`RPCMethodMetrics`) and
+    /// written after the registry's text.
+    private let rpcMethods = Mutex<[RPCMethodMetrics]>([])
 
     /// RPC latency buckets: CheckLimit answers in microseconds, Complete in seconds.
     static let rpcBuckets: [Duration] = [
@@ -49,7 +53,13 @@ public final class GatewayMetrics: Sendable {
 
     /// The series of one method, resolved once per method when the router is built.
     public func rpc(_ method: RPCMethodDescriptor) -> RPCMethodMetrics {
-        RPCMethodMetrics(registry: registry, method: "\(method.service)/\(method.name)")
+        let name = "\(method.service)/\(method.name)"
+        return rpcMethods.withLock { methods in
+            if let existing = methods.first(where: { $0.method == name }) { return existing }
+            let created = RPCMethodMetrics(method: name, buckets: Self.rpcBuckets)
+            methods.append(created)
+            return created
+        }
     }
 
     // MARK: Upstream and completions
@@ -266,46 +276,9 @@ public final class GatewayMetrics: Sendable {
             let counters = counterCollectors.withLock { $0 }
             for collector in counters { await collector.update(registry) }
         }
-        return registry.emitToBuffer()
-    }
-}
-
-/// One method's series: the OK counter and the latency histogram resolved up front, other status codes on first use.
-public final class RPCMethodMetrics: Sendable {
-    private let registry: PrometheusCollectorRegistry
-    private let method: String
-    private let ok: Counter
-    private let duration: DurationHistogram
-    private let others = Mutex<[Int: Counter]>([:])
-
-    init(registry: PrometheusCollectorRegistry, method: String) {
-        self.registry = registry
-        self.method = method
-        ok = Self.counter(registry, method, .ok)
-        duration = registry.durationHistogram(
-            name: MetricName.rpcDuration, labels: [("method", method)], buckets: GatewayMetrics.rpcBuckets,
-            help: "RPC latency, from the request frame to the answer")
-    }
-
-    private static func counter(_ registry: PrometheusCollectorRegistry, _ method: String, _ code: Aigw_V1_StatusCode)
-        -> Counter
-    {
-        registry.counter(
-            name: MetricName.rpcRequests, labels: [("method", method), ("code", code.name)],
-            help: "RPCs answered, by method and status code")
-    }
-
-    /// One call answered with `code` after `elapsed`.
-    @inline(__always)
-    public func record(_ code: Aigw_V1_StatusCode, _ elapsed: Duration) {
-        if code == .ok {
-            ok.increment()
-        } else {
-            let registry = self.registry
-            let method = self.method
-            others.withLock { $0[Int(code.rawValue), default: Self.counter(registry, method, code)] }.increment()
-        }
-        duration.record(elapsed)
+        var text = registry.emitToBuffer()
+        RPCMethodMetrics.emit(rpcMethods.withLock { $0 }, into: &text)
+        return text
     }
 }
 

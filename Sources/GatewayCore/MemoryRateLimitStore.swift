@@ -37,19 +37,25 @@ public final class MemoryRateLimitStore: SynchronousRateLimitStore {
         let now = clock.unixMillis()
         return state.withLock { state in
             var statuses: [LimitStatus] = []
-            var updated: [(LimitKey, Entry)] = []
+            statuses.reserveCapacity(limits.count)
+            // Each key is hashed once: a counter that exists is written back through its index.
+            var updated: [(LimitKey, Dictionary<LimitKey, Entry>.Index?, Entry)] = []
+            updated.reserveCapacity(limits.count)
             for limit in limits {
                 var counter = LimitCounter.fresh(limit.rule, now: now)
-                if let entry = state.entries[limit.key], entry.rule == limit.rule { counter = entry.counter }
+                let index = state.entries.index(forKey: limit.key)
+                if let index, state.entries.values[index].rule == limit.rule { counter = state.entries.values[index].counter }
                 var (evaluation, consumed) = counter.evaluate(limit.rule, cost: cost, now: now)
                 if peek { evaluation.remaining = counter.evaluate(limit.rule, cost: 0, now: now).status.remaining }
                 statuses.append(LimitStatus(key: limit.key, rule: limit.rule, evaluation: evaluation))
                 // A shadow limit that would deny keeps its state; it only reports.
-                updated.append((limit.key, Entry(counter: evaluation.allowed ? consumed : counter, rule: limit.rule,
-                                                 lastUsed: now)))
+                updated.append((limit.key, index, Entry(counter: evaluation.allowed ? consumed : counter,
+                                                        rule: limit.rule, lastUsed: now)))
             }
             if !peek && !statuses.contains(where: \.denies) {
-                for (key, entry) in updated { state.entries[key] = entry }
+                // Writes through indices first: an insert may rehash and invalidate them.
+                for (_, index, entry) in updated { if let index { state.entries.values[index] = entry } }
+                for (key, index, entry) in updated where index == nil { state.entries[key] = entry }
             }
             state.checksSinceSweep += 1
             if state.checksSinceSweep >= sweepEvery || state.entries.count > maxKeys {

@@ -46,7 +46,12 @@ public struct RateLimiter: Sendable {
         /// The limit that decides the headers: the denying one, else the one with the least room left.
         public var governing: LimitStatus? {
             if let denied = levels.first(where: \.denies) { return denied }
-            return levels.filter { !$0.rule.shadow }.min { $0.evaluation.remaining < $1.evaluation.remaining }
+            var least: LimitStatus?
+            for status in levels where !status.rule.shadow {
+                if let current = least, current.evaluation.remaining <= status.evaluation.remaining { continue }
+                least = status
+            }
+            return least
         }
     }
 

@@ -14,19 +14,31 @@ import CProtobufC
 /// The buffer is a temporary allocation (on the stack when small enough); messages that outgrow it continue in
 /// malloc'd overflow blocks, which are freed with it. protobuf-c's `free` callbacks are no-ops here.
 public enum ProtoArena {
-        struct State {
-        var cursor: UnsafeMutableRawPointer
-        var end: UnsafeMutableRawPointer
+    @usableFromInline
+    struct State {
+        @usableFromInline var cursor: UnsafeMutableRawPointer
+        @usableFromInline var end: UnsafeMutableRawPointer
         /// Overflow blocks, each starting with a pointer to the previous one.
-        var overflow: UnsafeMutableRawPointer?
+        @usableFromInline var overflow: UnsafeMutableRawPointer?
+
+        @usableFromInline
+        init(cursor: UnsafeMutableRawPointer, end: UnsafeMutableRawPointer, overflow: UnsafeMutableRawPointer?) {
+            self.cursor = cursor
+            self.end = end
+            self.overflow = overflow
+        }
     }
 
     /// Bytes of scratch space before overflow blocks are used.
-        static let scratchBytes = 2048
+    @usableFromInline
+    static let scratchBytes = 2048
 
-        static let headerBytes = (MemoryLayout<ProtobufCAllocator>.stride + MemoryLayout<State>.stride + 15) & ~15
+    @usableFromInline
+    static let headerBytes = (MemoryLayout<ProtobufCAllocator>.stride + MemoryLayout<State>.stride + 15) & ~15
 
-    /// Runs `body` with an arena allocator that is valid only inside it.
+    /// Runs `body` with an arena allocator that is valid only inside it. Inlinable, so every caller gets a copy
+    /// specialized for its result type: unspecialized, each call looked up generic metadata at run time.
+    @inlinable
     public static func with<R>(_ body: (CAllocator) throws -> R) rethrows -> R {
         try withUnsafeTemporaryAllocation(byteCount: headerBytes + scratchBytes, alignment: 16) { buffer in
             let base = buffer.baseAddress!
@@ -39,7 +51,8 @@ public enum ProtoArena {
         }
     }
 
-        static func releaseOverflow(_ state: UnsafeMutablePointer<State>) {
+    @usableFromInline
+    static func releaseOverflow(_ state: UnsafeMutablePointer<State>) {
         var block = state.pointee.overflow
         while let current = block {
             block = current.load(as: UnsafeMutableRawPointer?.self)
@@ -49,6 +62,7 @@ public enum ProtoArena {
 
 }
 
+@usableFromInline
 let arenaAlloc: @convention(c) (UnsafeMutableRawPointer?, Int) -> UnsafeMutableRawPointer? = { data, size in
     let state = data!.assumingMemoryBound(to: ProtoArena.State.self)
     let rounded = (max(size, 1) + 15) & ~15
@@ -63,4 +77,5 @@ let arenaAlloc: @convention(c) (UnsafeMutableRawPointer?, Int) -> UnsafeMutableR
     return block + 16
 }
 
+@usableFromInline
 let arenaFree: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void = { _, _ in }

@@ -169,8 +169,10 @@ struct BenchCommand: AsyncParsableCommand {
         let evalsha50 = try redis.evalsha(clients: 50, requests: 100_000)
         let evalsha1 = try redis.evalsha(clients: 1, requests: 10_000)
         print("redis-benchmark EVALSHA: 50 clients \(Int(evalsha50.perSecond))/s; 1 client p50 \(fmt(evalsha1.p50)) us")
+        let evalsha50Unix = try redis.evalsha(clients: 50, requests: 100_000, overSocket: true)
         let evalsha1Unix = try redis.evalsha(clients: 1, requests: 10_000, overSocket: true)
-        print("redis-benchmark EVALSHA over the Unix socket: 1 client p50 \(fmt(evalsha1Unix.p50)) us")
+        print("redis-benchmark EVALSHA over the Unix socket: 50 clients \(Int(evalsha50Unix.perSecond))/s; "
+              + "1 client p50 \(fmt(evalsha1Unix.p50)) us")
         let hop = try await RedisHopBench.run(redisURL: redis.url, duration: duration, warmUp: warmUp)
         print("aigw's Redis client, limit script from an event loop, 1 in flight: p50 \(fmt(hop.p50)) us "
               + "p99 \(fmt(hop.p99)) us \(Int(hop.perSecond))/s")
@@ -184,7 +186,8 @@ struct BenchCommand: AsyncParsableCommand {
         let metrics = suite == "all" ? try await metricsBench.run() : nil
         let queue = suite == "all" ? try await queueBench.run(redis: redis) : nil
         try write(Report(rows: rows, seconds: seconds, limitRows: limitRows, evalsha50: evalsha50,
-                         evalsha1: evalsha1, completions: completions, usage: usage, metrics: metrics,
+                         evalsha1: evalsha1, evalsha50Unix: evalsha50Unix, evalsha1Unix: evalsha1Unix, hop: hop,
+                         hopUnix: hopUnix, completions: completions, usage: usage, metrics: metrics,
                          queue: queue, cache: cache).markdown)
     }
 

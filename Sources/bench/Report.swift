@@ -7,6 +7,12 @@ struct Report {
     let limitRows: [StoreRow]
     let evalsha50: (perSecond: Double, p50: Double, p99: Double)
     let evalsha1: (perSecond: Double, p50: Double, p99: Double)
+    /// The same over the Redis Unix socket, the baselines of the `redis-unix` rows.
+    let evalsha50Unix: (perSecond: Double, p50: Double, p99: Double)
+    let evalsha1Unix: (perSecond: Double, p50: Double, p99: Double)
+    /// aigw's Redis client alone (no RPC), over TCP and over the Unix socket, 1 in flight.
+    let hop: Stats
+    let hopUnix: Stats
     /// The completions suite, when it ran.
     var completions: CompletionResults? = nil
     /// The usage suite, when it ran.
@@ -109,11 +115,17 @@ struct Report {
             "- **CheckLimit**: the bare RPC client on the Unix socket. Each call checks a user and an org token",
             "  bucket, both with limits too large to deny, so every call does the full work.",
             "  - **memory**: an aigw without Redis.",
-            "  - **redis**: an aigw whose store is a private redis-server: one EVALSHA per check, pipelined by the",
-            "    connection pool.",
+            "  - **redis**: an aigw whose store is a private redis-server over loopback TCP: one EVALSHA per check,",
+            "    pipelined by the connection pool.",
+            "  - **redis-unix**: the same aigw setup with `REDIS_URL=unix:///.../redis.sock`, for a Redis on the same",
+            "    machine.",
             "- **Baselines, in the same run**: the raw echo above (for memory), and `redis-benchmark` running EVALSHA of",
-            "  the same script over the same two keys (for redis): \(Int(evalsha50.perSecond)) req/s with 50 clients;",
-            "  single-client round trip p50 \(fmt(evalsha1.p50)) us.",
+            "  the same script over the same two keys, over the same transport as the row (for redis):",
+            "  - TCP: \(Int(evalsha50.perSecond)) req/s with 50 clients; single-client round trip p50 \(fmt(evalsha1.p50)) us.",
+            "  - Unix socket: \(Int(evalsha50Unix.perSecond)) req/s with 50 clients; single-client p50 \(fmt(evalsha1Unix.p50)) us.",
+            "- **The Redis hop alone**: aigw's own Redis client and limit store, called from an event loop by callback",
+            "  as CheckLimit calls them, one check in flight, no RPC: p50 \(fmt(hop.p50)) us over TCP, \(fmt(hopUnix.p50)) us",
+            "  over the Unix socket.",
             "- **Targets**: memory at least 0.4x the echo; redis at least 1.0x redis-benchmark's 50-client throughput;",
             "  redis p50 at 1 in flight at most 2x one EVALSHA round trip.",
             "",
@@ -121,15 +133,18 @@ struct Report {
             "| --- | ---: | ---: | ---: | ---: |",
         ]
         for r in limitRows {
+            let (many, one) = r.store == "redis-unix" ? (evalsha50Unix, evalsha1Unix) : (evalsha50, evalsha1)
             let versus = r.store == "memory"
                 ? "\(fmt(r.echoRatio, 2))x echo"
-                : "\(fmt(r.stats.perSecond / max(1, evalsha50.perSecond), 2))x redis-benchmark"
-                    + (r.inFlight == 1 ? "; p50 \(fmt(r.stats.p50 / max(1, evalsha1.p50), 2))x one EVALSHA" : "")
+                : "\(fmt(r.stats.perSecond / max(1, many.perSecond), 2))x redis-benchmark"
+                    + (r.inFlight == 1 ? "; p50 \(fmt(r.stats.p50 / max(1, one.p50), 2))x one EVALSHA" : "")
             lines.append("| \(r.store) | \(r.inFlight) | \(Int(r.stats.perSecond)) | \(fmt(r.stats.p50)) / \(fmt(r.stats.p99)) | \(versus) |")
         }
         let memory256 = limitRows.first { $0.store == "memory" && $0.inFlight == 256 }
         let redis256 = limitRows.first { $0.store == "redis" && $0.inFlight == 256 }
         let redis1 = limitRows.first { $0.store == "redis" && $0.inFlight == 1 }
+        let unix256 = limitRows.first { $0.store == "redis-unix" && $0.inFlight == 256 }
+        let unix1 = limitRows.first { $0.store == "redis-unix" && $0.inFlight == 1 }
         func verdict(_ value: Double?, _ ok: (Double) -> Bool) -> String {
             guard let value else { return "not measured" }
             return "\(fmt(value, 2))x, \(ok(value) ? "met" : "NOT met")"
@@ -143,6 +158,10 @@ struct Report {
                 + verdict(redis256.map { $0.stats.perSecond / max(1, evalsha50.perSecond) }) { $0 >= 1.0 },
             "- redis p50 at 1 in flight vs one EVALSHA: "
                 + verdict(redis1.map { $0.stats.p50 / max(1, evalsha1.p50) }) { $0 <= 2.0 },
+            "- redis-unix at 256 in flight vs redis-benchmark over the socket: "
+                + verdict(unix256.map { $0.stats.perSecond / max(1, evalsha50Unix.perSecond) }) { $0 >= 1.0 },
+            "- redis-unix p50 at 1 in flight vs one EVALSHA over the socket: "
+                + verdict(unix1.map { $0.stats.p50 / max(1, evalsha1Unix.p50) }) { $0 <= 2.0 },
         ]
         lines += [
             "",

@@ -6,17 +6,21 @@ extension ByteBuffer {
     /// The result is byte-for-byte what `writeFrame(.with(callID, .response(...)))` writes (a test checks this), but
     /// the message is packed once, in place, instead of into a temporary array that is then copied into a second C
     /// tree and packed again. Responses and stream items are the frames a server writes most.
+    @inlinable
     public mutating func writeResponseFrame<Message: ProtoCMessage>(callID: UInt64, _ message: Message) {
         writeWrappedPayloadFrame(callID: callID, kindField: 5, message)
     }
 
     /// Appends `Frame{call_id, stream_item{payload: message}}`, packing `message` in place.
+    @inlinable
     public mutating func writeStreamItemFrame<Message: ProtoCMessage>(callID: UInt64, _ message: Message) {
         writeWrappedPayloadFrame(callID: callID, kindField: 6, message)
     }
 
     /// `Frame.<kindField>` is a message whose field 1 is `bytes payload` (Response and StreamItem both are).
-    private mutating func writeWrappedPayloadFrame<Message: ProtoCMessage>(
+    /// Inlinable with the two above, so each handler's copy is specialized for its message type.
+    @inlinable
+    mutating func writeWrappedPayloadFrame<Message: ProtoCMessage>(
         callID: UInt64, kindField: UInt8, _ message: Message
     ) {
         message.withPacker { size, pack in
@@ -41,7 +45,8 @@ extension ByteBuffer {
         }
     }
 
-    private mutating func writeVarint(_ value: UInt64) {
+    @inlinable
+    mutating func writeVarint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
             writeInteger(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -50,7 +55,8 @@ extension ByteBuffer {
         writeInteger(UInt8(v))
     }
 
-    private static func varintSize(_ value: UInt64) -> Int {
+    @inlinable
+    static func varintSize(_ value: UInt64) -> Int {
         value == 0 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
     }
 }

@@ -229,15 +229,18 @@ import Testing
         let inner = SwitchableStore()
         let store = BufferedUsageStore(inner: inner, capacity: 10_000, flushBatch: 32)
         // 3,000 reports from concurrent callers, every 10th a retry of an earlier id, while the store goes down and
-        // comes back twice and a flusher runs alongside.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for _ in 0..<200 {
-                    _ = await store.flushPending()
-                    await Task.yield()
-                }
+        // comes back twice and a flusher runs alongside. The reports sent before a switch finish before it, so each
+        // outage really covers its reports however slowly the tasks run (a loaded machine once ran them all after
+        // the store was back, and nothing was buffered).
+        let flusher = Task {
+            for _ in 0..<200 {
+                _ = await store.flushPending()
+                await Task.yield()
             }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<3_000 {
+                if [500, 1_200, 2_000, 2_600].contains(i) { try await group.waitForAll() }
                 if i == 500 || i == 2_000 { inner.set(.down(SwitchableStore.outage)) }
                 if i == 1_200 || i == 2_600 { inner.set(.up) }
                 let n = i % 10 == 9 ? i - 1 : i
@@ -247,6 +250,7 @@ import Testing
             }
             try await group.waitForAll()
         }
+        await flusher.value
         inner.set(.up)
         while store.counters.pending > 0 { _ = await store.flushPending() }
         #expect(store.counters.buffered > 0, "the outages buffered something")

@@ -143,6 +143,7 @@ struct Report {
         let memory256 = limitRows.first { $0.store == "memory" && $0.inFlight == 256 }
         let redis256 = limitRows.first { $0.store == "redis" && $0.inFlight == 256 }
         let redis1 = limitRows.first { $0.store == "redis" && $0.inFlight == 1 }
+        let memory1 = limitRows.first { $0.store == "memory" && $0.inFlight == 1 }
         let unix256 = limitRows.first { $0.store == "redis-unix" && $0.inFlight == 256 }
         let unix1 = limitRows.first { $0.store == "redis-unix" && $0.inFlight == 1 }
         func verdict(_ value: Double?, _ ok: (Double) -> Bool) -> String {
@@ -179,17 +180,17 @@ struct Report {
             "  hops per call. The task column shows what a task per call still costs.",
             "- **The Swift client** is limited by its per-call task, continuation and cancellation handler. Callers that",
             "  pin their tasks to `client.taskExecutor` skip the thread hops (`bench --pinned`).",
-            "- **CheckLimit on Redis** runs three processes on two shared cores: the bench client, aigw and",
-            "  redis-server. redis-benchmark's baseline runs two: itself and redis-server. What separates them is",
-            "  aigw's CPU per check and one more process to wake. The Redis connections are NIO channels on the",
-            "  server's event loops, and CheckLimit answers from the reply's read without a task, so a check costs",
-            "  2 reads, 2 writes and 2 epoll waits on one thread (traced), but still about 110 us of CPU against",
-            "  37 us on the memory store, a third of it in the kernel's loopback TCP path to Redis. The 1-in-flight",
-            "  ratio depends mostly on the baseline: on a loaded machine redis-benchmark's single-client p50 was",
-            "  70-95 us and the ratio 1.6x to 2.4x; on a quiet one (the last run of 2026-11-30) it was 55 us while",
-            "  aigw's p50 stayed near 170 us, 3.1x. aigw adds about 115 us to one EVALSHA round trip at 1 in flight,",
-            "  of which the RPC path alone (the memory store's p50) is about 45 us; the rest is the second hop's",
-            "  wake-ups and CPU, which is where the 2x target would have to be won.",
+            "- **CheckLimit on Redis at 1 in flight** chains three processes on two shared cores: the bench client,",
+            "  aigw and redis-server; redis-benchmark's baseline chains two. In this run the parts measured alone were:",
+            "  the RPC path (memory store) p50 \(fmt(memory1?.stats.p50 ?? 0)) us, and aigw's own Redis client doing the",
+            "  limit script from an event loop p50 \(fmt(hop.p50)) us over TCP (\(fmt(hopUnix.p50)) us over the Unix",
+            "  socket) against redis-benchmark's \(fmt(evalsha1.p50)) us (\(fmt(evalsha1Unix.p50)) us). Their sum,",
+            "  \(fmt((memory1?.stats.p50 ?? 0) + hop.p50)) us, is below the measured \(fmt(redis1?.stats.p50 ?? 0)) us: `perf sched`",
+            "  shows the three processes waking each other with synchronous wake-ups and running one after the other",
+            "  on the same core, so the chain costs the sum of every slice (aigw runs two per check) plus the switches,",
+            "  and the second core does not shorten it. The client hop itself is as fast as redis-benchmark's over the",
+            "  Unix socket. What is left to win is aigw's CPU per check; the changes of 2026-11-30 (inlinable protobuf",
+            "  arena, one hash per limit key, sharded RPC metrics) trimmed it without reaching 2x.",
         ]
         if let usage { lines += [""] + Self.usageSection(usage, seconds: seconds) }
         if let cache { lines += [""] + Self.cacheSection(cache, seconds: seconds) }

@@ -56,6 +56,55 @@ public final class RedisUsageStore: UsageStore {
         return recorded == 1
     }
 
+    /// Records a batch in one script call: each record's request id is claimed as `record(_:)` claims it, and the
+    /// claimed records' figures are summed per hash field (and spend-set member) inside the script, so N records of
+    /// one user, org and model cost N claims and one set of HINCRBYs rather than N sets. Atomic as a whole.
+    public func record(_ records: [UsageRecord]) async throws -> [Bool] {
+        if records.isEmpty { return [] }
+        if records.count == 1 { return [try await record(records[0])] }
+        var arguments = RedisArguments()
+        for record in records {
+            let day = UTCDate(unixMillis: record.occurredAtMillis)
+            arguments.append(joining: prefix, "req:", record.requestID)
+            arguments.append(dayKey(day, .all))
+            arguments.append(dayKey(day, .user(record.userID)))
+            arguments.append(dayKey(day, .org(record.orgID)))
+            arguments.append(spendKey(day, .user))
+            arguments.append(spendKey(day, .org))
+        }
+        arguments.append(Int64(idempotencyWindowSeconds))
+        arguments.append(Int64(aggregateTTLSeconds))
+        for record in records {
+            let u = record.usage
+            arguments.append(record.model)
+            arguments.append(record.endpoint.rawValue)
+            arguments.append(record.userID)
+            arguments.append(record.orgID)
+            arguments.append(Int64(1))
+            arguments.append(u.input)
+            arguments.append(u.cachedInput)
+            arguments.append(u.cacheWrite)
+            arguments.append(u.output)
+            arguments.append(record.costNanos)
+            arguments.append(Int64(record.cacheHit ? 1 : 0))
+        }
+        let all = arguments
+        let reply = try await RedisError.mapped {
+            try await client.evaluate(Self.recordBatchScript, keyCount: records.count * 6, arguments: all)
+        }
+        guard let flags = reply.array, flags.count == records.count else {
+            throw GatewayError(.internalError, "unexpected reply from the usage batch script: \(reply)",
+                               reason: "redis_error")
+        }
+        return try flags.map { flag in
+            guard let n = flag.integer else {
+                throw GatewayError(.internalError, "unexpected reply from the usage batch script: \(reply)",
+                                   reason: "redis_error")
+            }
+            return n == 1
+        }
+    }
+
     public func days(_ scope: UsageScope, from: UTCDate, to: UTCDate) async throws -> [UTCDate: UsageBreakdown] {
         guard from <= to else { return [:] }
         // Concurrent commands share the connections' pipelines: one round trip carries many days.
@@ -198,6 +247,92 @@ public final class RedisUsageStore: UsageStore {
           redis.call('EXPIRE', KEYS[6], ttl)
         end
         return 1
+        """#)
+
+    /// `recordScript` for a batch. KEYS: per record (6 each) its claim, all/user/org day hashes, user/org day spend
+    /// sets. ARGV: claim TTL s, aggregate TTL s, then per record (11 each) model, endpoint, user id, org id, requests,
+    /// input, cached_input, cache_write, output, cost, cache_hits. Returns 1 or 0 per record, as `recordScript` would.
+    ///
+    /// The claimed records' figures are summed per (key, field) and written once each at the end. Lua numbers are
+    /// doubles, so a sum is only kept while it and the figure added are below 2^52 (exact); a figure past that goes
+    /// to Redis at once as its own decimal string, which Redis adds as a 64-bit integer, exactly like the single
+    /// script. Fields are created under the same rule as there (requests always; other figures when not "0"), and
+    /// spend-set members always (ZINCRBY of 0 included), so the result is the same as recording one by one.
+    static let recordBatchScript = RedisScript(#"""
+        local claimTTL, ttl = ARGV[1], ARGV[2]
+        local names = {'requests', 'input', 'cached_input', 'cache_write', 'output', 'cost', 'cache_hits'}
+        local exact = 4503599627370496
+        local index, sums, touched, touchedOrder = {}, {}, {}, {}
+        local function add(kind, key, field, v)
+          local byField = index[key]
+          if byField == nil then
+            byField = {}
+            index[key] = byField
+          end
+          local i = byField[field]
+          if i == nil then
+            sums[#sums + 1] = {kind, key, field, 0}
+            i = #sums
+            byField[field] = i
+          end
+          local entry, n = sums[i], tonumber(v)
+          if n and math.abs(n) < exact and math.abs(entry[4]) < exact then
+            entry[4] = entry[4] + n
+          elseif kind == 'h' then
+            redis.call('HINCRBY', key, field, v)
+          else
+            redis.call('ZINCRBY', key, v, field)
+          end
+        end
+        local function touch(key)
+          if not touched[key] then
+            touched[key] = true
+            touchedOrder[#touchedOrder + 1] = key
+          end
+        end
+        local function addAll(key, a, model, endpoint)
+          for i, name in ipairs(names) do
+            local v = ARGV[a + 4 + i]
+            if v ~= '0' or i == 1 then
+              add('h', key, name, v)
+              add('h', key, 'm:' .. name .. ':' .. model, v)
+              add('h', key, 'e:' .. name .. ':' .. endpoint, v)
+            end
+          end
+          touch(key)
+        end
+        local out = {}
+        for r = 0, #KEYS / 6 - 1 do
+          local k, a = r * 6, 2 + r * 11
+          if redis.call('SET', KEYS[k + 1], '1', 'NX', 'EX', claimTTL) then
+            out[r + 1] = 1
+            local model, endpoint, user, org = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+            local cost = ARGV[a + 10]
+            addAll(KEYS[k + 2], a, model, endpoint)
+            if user ~= '' then
+              addAll(KEYS[k + 3], a, model, endpoint)
+              add('z', KEYS[k + 5], user, cost)
+              touch(KEYS[k + 5])
+            end
+            if org ~= '' then
+              addAll(KEYS[k + 4], a, model, endpoint)
+              add('z', KEYS[k + 6], org, cost)
+              touch(KEYS[k + 6])
+            end
+          else
+            out[r + 1] = 0
+          end
+        end
+        for _, entry in ipairs(sums) do
+          local sum = entry[4] == 0 and '0' or string.format('%.0f', entry[4])
+          if entry[1] == 'h' then
+            redis.call('HINCRBY', entry[2], entry[3], sum)
+          else
+            redis.call('ZINCRBY', entry[2], sum, entry[3])
+          end
+        end
+        for _, key in ipairs(touchedOrder) do redis.call('EXPIRE', key, ttl) end
+        return out
         """#)
 
     /// KEYS: a scratch key, then each day's spend set. ARGV: limit. Sums the days into the scratch key, deletes it,

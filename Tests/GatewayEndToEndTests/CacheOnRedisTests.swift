@@ -58,7 +58,7 @@ import Testing
     func hitsWrittenBehindAreFlushedAtGracefulShutdown() async throws {
         let redis = try RedisServerProcess()
         // An interval no test waits out: only the shutdown flush can write these hits.
-        let h = try await Self.start(redis, ["AIGW_USAGE_WRITE_BEHIND_MS": "60000"])
+        let h = try await Self.start(redis, ["AIGW_USAGE_WRITE_BEHIND_MS": "10000"])
         _ = try await h.client.call(Aigw_V1_Gateway.complete, CacheTests.request(user: "exit", id: "exit-0"))
         for i in 1...5 {
             #expect(try await h.client.call(Aigw_V1_Gateway.complete,

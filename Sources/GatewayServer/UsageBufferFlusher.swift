@@ -34,6 +34,7 @@ final class UsageBufferFlusher: Sendable {
         var episodeStart = last
         var lastReminder = ContinuousClock.now
         var lastFlush = ContinuousClock.now
+        var lastBehind = ContinuousClock.now
         let tick = buffer.writeBehind ? min(interval, writeBehindInterval) : interval
         while true {
             do {
@@ -41,7 +42,10 @@ final class UsageBufferFlusher: Sendable {
             } catch {
                 break
             }
-            await buffer.flushBehind()
+            if buffer.writeBehind && ContinuousClock.now - lastBehind >= writeBehindInterval {
+                lastBehind = .now
+                await buffer.flushBehind()
+            }
             if buffer.counters.pending > 0 && ContinuousClock.now - lastFlush >= interval {
                 lastFlush = .now
                 _ = await buffer.flushPending()

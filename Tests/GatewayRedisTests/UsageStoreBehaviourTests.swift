@@ -296,6 +296,12 @@ import Testing
                 usage: TokenUsage(input: UInt64(i % 50), cachedInput: UInt64(i % 4), output: UInt64(i % 9)),
                 cost: hit ? 0 : Int64(i) * 1_001, at: Self.day.startUnixMillis + Int64(i) * 170_000, cacheHit: hit))
         }
+        // One caller's hits: identical but for the request id, so a batch adds them as one group.
+        for i in 0..<150 {
+            records.append(Self.record(
+                "same-\(i)", user: "user:1", org: "org-2", usage: TokenUsage(input: 1_000, output: 500), cost: 0,
+                cacheHit: true))
+        }
         // Figures past 2^53, which a double cannot hold: the script must not sum them in Lua.
         for i in 0..<3 {
             records.append(Self.record(

@@ -56,6 +56,101 @@ public final class RedisUsageStore: UsageStore {
         return recorded == 1
     }
 
+    /// Records a batch in one script call. Records that add to the same aggregates with the same figures (the same
+    /// day, user, org, model, endpoint, usage, cost and cache-hit flag, such as one caller's cache hits) form a group:
+    /// the script claims each record's request id as `record(_:)` claims it, then adds the group's figures once,
+    /// multiplied by the records it claimed. So N hits of one user cost N claims and one set of HINCRBYs rather than
+    /// N sets, and the script stays short enough not to hold Redis up. Atomic as a whole.
+    public func record(_ records: [UsageRecord]) async throws -> [Bool] {
+        if records.isEmpty { return [] }
+        if records.count == 1 { return [try await record(records[0])] }
+        var groups: [(record: UsageRecord, members: [Int])] = []
+        var groupOf: [GroupKey: Int] = [:]
+        for (index, record) in records.enumerated() {
+            let key = GroupKey(record)
+            if let group = groupOf[key] {
+                groups[group].members.append(index)
+            } else {
+                groupOf[key] = groups.count
+                groups.append((record, [index]))
+            }
+        }
+        var arguments = RedisArguments()
+        for (record, members) in groups {
+            let day = UTCDate(unixMillis: record.occurredAtMillis)
+            arguments.append(dayKey(day, .all))
+            arguments.append(dayKey(day, .user(record.userID)))
+            arguments.append(dayKey(day, .org(record.orgID)))
+            arguments.append(spendKey(day, .user))
+            arguments.append(spendKey(day, .org))
+            for member in members { arguments.append(joining: prefix, "req:", records[member].requestID) }
+        }
+        let keyCount = arguments.count
+        arguments.append(Int64(idempotencyWindowSeconds))
+        arguments.append(Int64(aggregateTTLSeconds))
+        for (record, members) in groups {
+            let u = record.usage
+            arguments.append(Int64(members.count))
+            arguments.append(record.model)
+            arguments.append(record.endpoint.rawValue)
+            arguments.append(record.userID)
+            arguments.append(record.orgID)
+            arguments.append(Int64(1))
+            arguments.append(u.input)
+            arguments.append(u.cachedInput)
+            arguments.append(u.cacheWrite)
+            arguments.append(u.output)
+            arguments.append(record.costNanos)
+            arguments.append(Int64(record.cacheHit ? 1 : 0))
+        }
+        let all = arguments
+        let reply = try await RedisError.mapped {
+            try await client.evaluate(Self.recordBatchScript, keyCount: keyCount, arguments: all)
+        }
+        guard let flags = reply.array, flags.count == records.count else {
+            throw GatewayError(.internalError, "unexpected reply from the usage batch script: \(reply)",
+                               reason: "redis_error")
+        }
+        // The flags come in group order; each goes back to its record's place.
+        var recorded = [Bool](repeating: false, count: records.count)
+        var next = 0
+        for (_, members) in groups {
+            for member in members {
+                guard let n = flags[next].integer else {
+                    throw GatewayError(.internalError, "unexpected reply from the usage batch script: \(reply)",
+                                       reason: "redis_error")
+                }
+                recorded[member] = n == 1
+                next += 1
+            }
+        }
+        return recorded
+    }
+
+    /// What makes two records add the same figures to the same aggregates: everything but the request id and the
+    /// time within the day.
+    private struct GroupKey: Hashable {
+        var day: UTCDate
+        var userID: String
+        var orgID: String
+        var model: String
+        var endpoint: Endpoint
+        var usage: TokenUsage
+        var costNanos: Int64
+        var cacheHit: Bool
+
+        init(_ r: UsageRecord) {
+            day = UTCDate(unixMillis: r.occurredAtMillis)
+            userID = r.userID
+            orgID = r.orgID
+            model = r.model
+            endpoint = r.endpoint
+            usage = r.usage
+            costNanos = r.costNanos
+            cacheHit = r.cacheHit
+        }
+    }
+
     public func days(_ scope: UsageScope, from: UTCDate, to: UTCDate) async throws -> [UTCDate: UsageBreakdown] {
         guard from <= to else { return [:] }
         // Concurrent commands share the connections' pipelines: one round trip carries many days.
@@ -198,6 +293,82 @@ public final class RedisUsageStore: UsageStore {
           redis.call('EXPIRE', KEYS[6], ttl)
         end
         return 1
+        """#)
+
+    /// `recordScript` for a batch, by groups of records with the same figures and aggregates. KEYS: per group its
+    /// all/user/org day hashes and user/org day spend sets, then the claims of its records. ARGV: claim TTL s,
+    /// aggregate TTL s, then per group (12 each) its record count, model, endpoint, user id, org id, requests, input,
+    /// cached_input, cache_write, output, cost, cache_hits. Returns 1 or 0 per record, in group order, as
+    /// `recordScript` would.
+    ///
+    /// A group's figures are added once, multiplied by how many of its records were claimed. The product is only
+    /// formed in Lua (whose numbers are doubles) while it is below 2^52 and so exact; past that each record's figure
+    /// is added on its own as its decimal string, which Redis adds as a 64-bit integer, exactly like the single
+    /// script. Fields are created under the same rule as there (requests always, other figures when not "0"), so
+    /// the result is the same as recording one by one.
+    static let recordBatchScript = RedisScript(#"""
+        local claimTTL, ttl = ARGV[1], ARGV[2]
+        local names = {'requests', 'input', 'cached_input', 'cache_write', 'output', 'cost', 'cache_hits'}
+        local exact = 4503599627370496
+        local function times(v, count)
+          local n = tonumber(v)
+          if count == 1 then return v, 1 end
+          if n and math.abs(n) * count < exact then
+            local product = n * count
+            return product == 0 and '0' or string.format('%.0f', product), 1
+          end
+          return v, count
+        end
+        local function hincr(key, field, v, count)
+          local value, repeats = times(v, count)
+          for _ = 1, repeats do redis.call('HINCRBY', key, field, value) end
+        end
+        local function addAll(key, a, model, endpoint, count)
+          for i, name in ipairs(names) do
+            local v = ARGV[a + 5 + i]
+            if v ~= '0' or i == 1 then
+              hincr(key, name, v, count)
+              hincr(key, 'm:' .. name .. ':' .. model, v, count)
+              hincr(key, 'e:' .. name .. ':' .. endpoint, v, count)
+            end
+          end
+          redis.call('EXPIRE', key, ttl)
+        end
+        local function spend(key, member, cost, count)
+          local value, repeats = times(cost, count)
+          for _ = 1, repeats do redis.call('ZINCRBY', key, value, member) end
+          redis.call('EXPIRE', key, ttl)
+        end
+        local out = {}
+        local k, a = 0, 2
+        while a < #ARGV do
+          local n = tonumber(ARGV[a + 1])
+          local claimed = 0
+          for i = 1, n do
+            if redis.call('SET', KEYS[k + 5 + i], '1', 'NX', 'EX', claimTTL) then
+              claimed = claimed + 1
+              out[#out + 1] = 1
+            else
+              out[#out + 1] = 0
+            end
+          end
+          if claimed > 0 then
+            local model, endpoint, user, org = ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+            local cost = ARGV[a + 11]
+            addAll(KEYS[k + 1], a, model, endpoint, claimed)
+            if user ~= '' then
+              addAll(KEYS[k + 2], a, model, endpoint, claimed)
+              spend(KEYS[k + 4], user, cost, claimed)
+            end
+            if org ~= '' then
+              addAll(KEYS[k + 3], a, model, endpoint, claimed)
+              spend(KEYS[k + 5], org, cost, claimed)
+            end
+          end
+          k = k + 5 + n
+          a = a + 12
+        end
+        return out
         """#)
 
     /// KEYS: a scratch key, then each day's spend set. ARGV: limit. Sums the days into the scratch key, deletes it,

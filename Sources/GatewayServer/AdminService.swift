@@ -86,7 +86,8 @@ final class AdminService: Sendable {
             buffer.name = "usage_buffer"
             buffer.healthy = c.pending == 0
             buffer.detail = "pending=\(c.pending) capacity=\(usageBuffer.capacity) buffered=\(c.buffered) "
-                + "flushed=\(c.flushed) rejected=\(c.rejected) dropped=\(c.dropped)"
+                + "flushed=\(c.flushed) rejected=\(c.rejected) dropped=\(c.dropped) behind=\(c.behind) "
+                + "written_behind=\(c.writtenBehind)"
             response.components.append(buffer)
             if !buffer.healthy && response.status == .serving { response.status = .degraded }
         }

@@ -4,10 +4,11 @@ import Logging
 
 /// Complete and Stream on the Gateway service, over Core's `CompletionService` and, when enabled, the response cache.
 ///
-/// With the cache, the rate limit is checked first (a hit is still a request against the caller's limit), then the
-/// cache is consulted: a hit (or the answer of an identical request in flight) is answered at once, recorded as usage
-/// with the cache-hit flag at zero cost, and reserves no budget; a miss goes upstream as before and its answer is
-/// stored. A cache failure is a miss, never an error.
+/// With the cache, the rate limit is checked and the cache consulted (a hit is still a request against the caller's
+/// limit: a denial wins over any answer the lookup found): a hit (or the answer of an identical request in flight) is
+/// answered at once, recorded as usage with the cache-hit flag at zero cost (written behind on Redis, see
+/// `UsageTracker.trackBehind`), and reserves no budget; a miss goes upstream as before and its answer is stored. A
+/// cache failure is a miss, never an error.
 ///
 /// Cancellation needs nothing here: a client Cancel or a passed deadline cancels the call's task, which aborts the
 /// provider's upstream transfer and any backoff sleep, or stops waiting for an identical request in flight.
@@ -44,18 +45,18 @@ struct CompletionHandlers: Sendable {
         let requestID = request.requestId.isEmpty ? context.requestID : request.requestId
         let neutral = try WireMapping.completionRequest(request, requestID: requestID)
         let control = try WireMapping.cacheControl(request.cache)
-        let logger = context.logger
-        guard let cache else { return try await upstream(neutral, requestID, logger, admitted: false) }
-        let admitted = try await admit(neutral)
+        // The call's logger is built only where it is used: a hit logs nothing unless its usage is not recorded.
+        guard let cache else { return try await upstream(neutral, requestID, context.logger, admitted: false) }
+        let admitted = try prepare(neutral)
         let key = cache.key(for: admitted)
-        switch try await resolve(key, control, cache, admitted.endpoint) {
+        switch try await admitAndResolve(admitted, key, control, cache) {
         case .hit(let answer), .shared(let answer):
-            await charge(admitted, cached: answer, logger)
+            await charge(admitted, cached: answer, context)
             outcomes?.succeeded()
             return WireMapping.completeResponse(cached: answer, requestID: requestID)
         case .lead(let flight):
             do {
-                return try await upstream(admitted, requestID, logger, admitted: true) {
+                return try await upstream(admitted, requestID, context.logger, admitted: true) {
                     await cache.finish(flight, with: $0)
                 }
             } catch {
@@ -63,7 +64,7 @@ struct CompletionHandlers: Sendable {
                 throw error
             }
         case .alone:
-            return try await upstream(admitted, requestID, logger, admitted: true) {
+            return try await upstream(admitted, requestID, context.logger, admitted: true) {
                 await cache.store(key, $0, control: control)
             }
         }
@@ -114,36 +115,97 @@ struct CompletionHandlers: Sendable {
         }
     }
 
-    /// The rate-limit check (and validation) ahead of the cache lookup; answers the request as it will run (the
-    /// default model filled in), which is what the cache key must cover.
-    private func admit(_ neutral: CompletionRequest) async throws -> CompletionRequest {
+    /// Validation and the default model, ahead of the cache lookup; answers the request as it will run, which is
+    /// what the cache key must cover.
+    private func prepare(_ neutral: CompletionRequest) throws -> CompletionRequest {
         do {
-            return try await service.admit(neutral)
+            return try service.prepare(neutral)
         } catch {
             outcomes?.failed(error.error)
             throw error.error
         }
     }
 
-    /// The cache's verdict, counted as a hit or a miss unless the caller bypassed the read.
-    private func resolve(_ key: CacheKey, _ control: CacheControl, _ cache: ResponseCache, _ endpoint: Endpoint)
-        async throws -> ResponseCache.Resolution
-    {
+    /// The rate-limit check and the cache's verdict for a prepared request; a denial wins over whatever the lookup
+    /// found. A hit waits for the slower of the two, not their sum: a synchronous limiter (memory) is checked in
+    /// place first, and any other (Redis) while the lookup runs in a child task (on one Redis both commands share a
+    /// round trip). On a denial the lookup is cancelled (a request waiting for an identical one stops waiting), its
+    /// answer dropped, and a flight it leads abandoned, so requests that joined it go upstream on their own instead
+    /// of waiting for an answer that will not come. Only an admitted request's lookup feeds the hit and miss counters
+    /// here (the store's own statistics count every lookup it served).
+    private func admitAndResolve(
+        _ request: CompletionRequest, _ key: CacheKey, _ control: CacheControl, _ cache: ResponseCache
+    ) async throws -> ResponseCache.Resolution {
+        let checked: Bool
         do {
-            let resolution = try await cache.resolve(key, control: control)
-            if !control.bypass {
-                let hit: Bool
-                switch resolution {
-                case .hit, .shared: hit = true
-                case .lead, .alone: hit = false
-                }
-                lookups?.record(hit: hit)
-                metrics?.cacheLookup(endpoint: endpoint, hit: hit)
-            }
-            return resolution
+            checked = try service.checkLimitNow(request)
         } catch {
+            outcomes?.failed(error.error)
+            throw error.error
+        }
+        if checked || control.bypass {
+            if !checked { try await checkLimit(request) }
+            do {
+                return counted(try await cache.resolve(key, control: control), control, request.endpoint)
+            } catch {
+                throw GatewayError(.cancelled, "cancelled while waiting for an identical request", cause: error)
+            }
+        }
+        let (denial, lookup) = await withTaskGroup(
+            of: Result<ResponseCache.Resolution, CancellationError>.self
+        ) { group in
+            group.addTask {
+                do throws(CancellationError) {
+                    return .success(try await cache.resolve(key, control: control))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            var denial: CompletionFailure?
+            do throws(CompletionFailure) {
+                try await service.checkLimit(request)
+            } catch {
+                denial = error
+                group.cancelAll()
+            }
+            return (denial, await group.next()!)
+        }
+        if let denial {
+            if case .success(.lead(let flight)) = lookup { cache.abandon(flight) }
+            outcomes?.failed(denial.error)
+            throw denial.error
+        }
+        switch lookup {
+        case .success(let resolution):
+            return counted(resolution, control, request.endpoint)
+        case .failure(let error):
             throw GatewayError(.cancelled, "cancelled while waiting for an identical request", cause: error)
         }
+    }
+
+    private func checkLimit(_ request: CompletionRequest) async throws {
+        do {
+            try await service.checkLimit(request)
+        } catch {
+            outcomes?.failed(error.error)
+            throw error.error
+        }
+    }
+
+    /// Counts the cache's verdict as a hit or a miss unless the caller bypassed the read.
+    private func counted(_ resolution: ResponseCache.Resolution, _ control: CacheControl, _ endpoint: Endpoint)
+        -> ResponseCache.Resolution
+    {
+        if !control.bypass {
+            let hit: Bool
+            switch resolution {
+            case .hit, .shared: hit = true
+            case .lead, .alone: hit = false
+            }
+            lookups?.record(hit: hit)
+            metrics?.cacheLookup(endpoint: endpoint, hit: hit)
+        }
+        return resolution
     }
 
     /// Sends StreamStart, the deltas as they arrive, then StreamEnd. When the stream breaks after tokens reached the
@@ -157,9 +219,9 @@ struct CompletionHandlers: Sendable {
         let neutral = try WireMapping.completionRequest(request, requestID: requestID)
         let control = try WireMapping.cacheControl(request.cache)
         guard let cache else { return try await streamUpstream(neutral, requestID, context, writer, admitted: false) }
-        let admitted = try await admit(neutral)
+        let admitted = try prepare(neutral)
         let key = cache.key(for: admitted)
-        switch try await resolve(key, control, cache, admitted.endpoint) {
+        switch try await admitAndResolve(admitted, key, control, cache) {
         case .hit(let answer), .shared(let answer):
             try await replay(answer, admitted, requestID, context, writer)
         case .lead(let flight):
@@ -202,7 +264,7 @@ struct CompletionHandlers: Sendable {
             try await writer.send(event)
             from = to
         }
-        await charge(neutral, cached: answer, context.logger)
+        await charge(neutral, cached: answer, context)
         outcomes?.succeeded()
         var end = Aigw_V1_StreamEnd()
         end.finishReason = WireMapping.finishReason(answer.finishReason)
@@ -270,10 +332,18 @@ struct CompletionHandlers: Sendable {
 
     /// A cache hit: recorded with the answer's original tokens and the cache-hit flag, at zero cost, so reports show
     /// what the cache saved.
-    private func charge(_ request: CompletionRequest, cached answer: CachedAnswer, _ logger: Logger) async {
-        await charge(UsageTracker.Entry(
+    /// It costs nothing and so cannot move a budget: the record is written behind where the store allows, off the
+    /// answer's path.
+    private func charge(_ request: CompletionRequest, cached answer: CachedAnswer, _ context: CallContext) async {
+        guard let tracker else { return }
+        let entry = UsageTracker.Entry(
             requestID: request.requestID, userID: request.userID, orgID: request.orgID, endpoint: request.endpoint,
-            provider: answer.provider, model: answer.model, usage: answer.usage, cacheHit: true), logger)
+            provider: answer.provider, model: answer.model, usage: answer.usage, cacheHit: true)
+        do {
+            _ = try await tracker.trackBehind(entry)
+        } catch {
+            context.logger.warning("usage not recorded", metadata: ["error": "\(error)", "model": "\(entry.model)"])
+        }
     }
 
     /// Records an answered call's usage against the model that answered; returns its cost. Accounting never fails

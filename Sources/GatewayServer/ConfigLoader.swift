@@ -149,6 +149,11 @@ public enum ConfigLoader {
             help: "usage records kept in memory while Redis is unreachable, 1 to 10000000", secret: false,
             apply: { c, v in c.usage.bufferRecords = try int(v, 1...10_000_000) },
             read: { $0.redis.isConfigured ? String($0.usage.bufferRecords) : nil }),
+        Key(path: "usage.write_behind_ms", env: ["AIGW_USAGE_WRITE_BEHIND_MS"],
+            help: "with Redis: longest a cache hit's usage record waits to be written, batched; 0 writes it before "
+                + "the answer, 0 to 10000", secret: false,
+            apply: { c, v in c.usage.writeBehindMillis = try int(v, 0...10_000) },
+            read: { $0.redis.isConfigured ? String($0.usage.writeBehindMillis) : nil }),
         Key(path: "providers.openai.api_key", env: ["OPENAI_API_KEY"], help: "enables OpenAI", secret: true,
             apply: { c, v in c.openAI.apiKey = v.isEmpty ? nil : Secret(v) }, read: { $0.openAI.apiKey?.value }),
         Key(path: "providers.openai.organization", env: ["OPENAI_ORGANIZATION"],

@@ -75,10 +75,15 @@ public final class GatewayServer: Service {
         let limitStore: any RateLimitStore = redis.map { RedisRateLimitStore(client: $0) }
             ?? MemoryRateLimitStore(clock: clock)
         // Only the Redis store can be unreachable; the memory store never fails.
+        // Cache hits' records are written behind, in batches (`usage.write_behind_ms`).
         let usageBuffer = redis.map {
-            BufferedUsageStore(inner: RedisUsageStore(client: $0), capacity: config.usage.bufferRecords)
+            BufferedUsageStore(inner: RedisUsageStore(client: $0), capacity: config.usage.bufferRecords,
+                               writeBehind: config.usage.writeBehindMillis > 0)
         }
-        usageFlusher = usageBuffer.map { UsageBufferFlusher(buffer: $0, logger: logger) }
+        usageFlusher = usageBuffer.map {
+            UsageBufferFlusher(buffer: $0, logger: logger,
+                               writeBehindInterval: .milliseconds(max(1, config.usage.writeBehindMillis)))
+        }
         let unpriced = UnpricedModels()
         let routing = LiveSetting(config.routing)
         admin = AdminService(

@@ -98,6 +98,9 @@ public struct ServerConfig: Sendable {
         /// With Redis, how many usage records are kept in memory while Redis is unreachable (see
         /// `BufferedUsageStore`). Past it, reports are refused with UNAVAILABLE until Redis returns.
         public var bufferRecords = 100_000
+        /// With Redis, how long a cache hit's usage record may wait before it is written (write-behind, batched);
+        /// 0 writes each hit's record before the hit is answered. Also bounded by `bufferRecords`.
+        public var writeBehindMillis = 50
     }
 
     /// The Prometheus endpoint and the per-model performance window.

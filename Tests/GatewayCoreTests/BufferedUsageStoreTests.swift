@@ -266,4 +266,84 @@ import Testing
         #expect(expected.requests == 2_700)
         for (user, totals) in perUser { #expect(try await Self.totals(store, .user(user)) == totals, "\(user)") }
     }
+
+    // MARK: Write-behind
+
+    static let ignore: BufferedUsageStore.Observer = { _ in }
+
+    /// The records an observer saw, in order.
+    final class Observed: Sendable {
+        let ids = Mutex<[String]>([])
+        var list: [String] { ids.withLock { $0 } }
+        var observer: BufferedUsageStore.Observer { { [self] record in ids.withLock { $0.append(record.requestID) } } }
+    }
+
+    @Test func writeBehindQueuesUntilAFlushWhichWritesInBatchesAndObservesOnlyNewRecords() async throws {
+        let inner = SwitchableStore()
+        let buffer = BufferedUsageStore(inner: inner, flushBatch: 4, writeBehind: true)
+        let observed = Observed()
+        #expect(try await inner.record(Self.record("already")))
+        for id in ["a", "b", "c", "a", "already", "d", "e"] {
+            #expect(buffer.recordBehind(Self.record(id), onRecorded: observed.observer))
+        }
+        // Nothing reached the store yet: the caller did not wait for it.
+        #expect(inner.attempts.load(ordering: .relaxed) == 1)
+        #expect(buffer.counters.behind == 6, "the duplicate of a queued id is dropped at once")
+        #expect(try await Self.totals(inner).requests == 1)
+
+        #expect(await buffer.flushBehind() == 6)
+        #expect(buffer.counters.behind == 0 && buffer.counters.writtenBehind == 6 && buffer.counters.pending == 0)
+        #expect(observed.list == ["a", "b", "c", "d", "e"], "a record the store already held is not observed")
+        #expect(try await Self.totals(inner).requests == 6)
+        #expect(inner.order == ["already", "a", "b", "c", "already", "d", "e"], "oldest first")
+        #expect(await buffer.flushBehind() == 0, "nothing left")
+    }
+
+    @Test func writeBehindIsBoundedAndOffByDefault() async throws {
+        let inner = SwitchableStore()
+        let off = BufferedUsageStore(inner: inner)
+        #expect(!off.recordBehind(Self.record("x"), onRecorded: Self.ignore), "declined: the caller records it itself")
+
+        let buffer = BufferedUsageStore(inner: inner, capacity: 3, writeBehind: true)
+        for i in 0..<3 { #expect(buffer.recordBehind(Self.record("r\(i)"), onRecorded: Self.ignore)) }
+        #expect(!buffer.recordBehind(Self.record("r3"), onRecorded: Self.ignore), "full: declined, not lost")
+        #expect(buffer.counters.behind == 3)
+        #expect(await buffer.flushBehind() == 3)
+        #expect(buffer.recordBehind(Self.record("r3"), onRecorded: Self.ignore), "room again after the flush")
+    }
+
+    @Test func writeBehindDuringAnOutageMovesIntoTheBufferAndIsWrittenOnceTheStoreIsBack() async throws {
+        let inner = SwitchableStore()
+        let buffer = BufferedUsageStore(inner: inner, flushBatch: 8, writeBehind: true)
+        let observed = Observed()
+        // The store takes 3 records of the first batch, then fails: those 3 are in, the rest wait in the buffer.
+        inner.set(.upFor(3))
+        for i in 0..<5 { #expect(buffer.recordBehind(Self.record("h\(i)"), onRecorded: observed.observer)) }
+        #expect(await buffer.flushBehind() == 0)
+        #expect(buffer.counters.pending == 5 && buffer.counters.behind == 0)
+        #expect(observed.list == ["h0", "h1", "h2", "h3", "h4"], "buffered records are observed as `record` would")
+
+        // While records are pending, a write-behind flush does not try the dead store at all.
+        inner.set(.down(SwitchableStore.outage))
+        let attempts = inner.attempts.load(ordering: .relaxed)
+        #expect(buffer.recordBehind(Self.record("h5"), onRecorded: observed.observer))
+        #expect(await buffer.flushBehind() == 0)
+        #expect(inner.attempts.load(ordering: .relaxed) == attempts)
+        #expect(buffer.counters.pending == 6)
+
+        inner.set(.up)
+        _ = await buffer.flushPending()
+        #expect(buffer.counters.pending == 0)
+        let totals = try await Self.totals(inner)
+        #expect(totals.requests == 6, "the 3 written before the failure count once")
+    }
+
+    @Test func writeBehindRecordsTheStoreRefusesAreDroppedOneByOne() async throws {
+        let inner = SwitchableStore()
+        let buffer = BufferedUsageStore(inner: inner, writeBehind: true)
+        inner.set(.down(GatewayError(.internalError, "a bug")))
+        for i in 0..<3 { #expect(buffer.recordBehind(Self.record("bad\(i)"), onRecorded: Self.ignore)) }
+        #expect(await buffer.flushBehind() == 0)
+        #expect(buffer.counters.dropped == 3 && buffer.counters.pending == 0 && buffer.counters.behind == 0)
+    }
 }

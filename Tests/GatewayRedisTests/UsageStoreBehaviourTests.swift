@@ -281,4 +281,92 @@ import Testing
         let scratch = try await client.send(["KEYS", h.prefix + "tmp:*"])
         #expect(scratch.array?.isEmpty == true)
     }
+
+    @Test(arguments: Backend.allCases)
+    func aBatchRecordsExactlyWhatOneByOneWould(backend: Backend) async throws {
+        let batched = try Harness(backend)
+        let single = try Harness(backend)
+        let models = ["gpt-4o-mini", "ft:gpt-4o:acme::x1", "claude-3-5-haiku-20241022"]
+        var records: [UsageRecord] = []
+        for i in 0..<600 {
+            let hit = i % 3 == 0
+            records.append(Self.record(
+                "b-\(i)", user: i % 11 == 0 ? "" : "user:\(i % 7)", org: i % 13 == 0 ? "" : "org-\(i % 3)",
+                endpoint: Endpoint.allCases[i % Endpoint.allCases.count], model: models[i % models.count],
+                usage: TokenUsage(input: UInt64(i % 50), cachedInput: UInt64(i % 4), output: UInt64(i % 9)),
+                cost: hit ? 0 : Int64(i) * 1_001, at: Self.day.startUnixMillis + Int64(i) * 170_000, cacheHit: hit))
+        }
+        // One caller's hits: identical but for the request id, so a batch adds them as one group.
+        for i in 0..<150 {
+            records.append(Self.record(
+                "same-\(i)", user: "user:1", org: "org-2", usage: TokenUsage(input: 1_000, output: 500), cost: 0,
+                cacheHit: true))
+        }
+        // Figures past 2^53, which a double cannot hold: the script must not sum them in Lua.
+        for i in 0..<3 {
+            records.append(Self.record(
+                "big-\(i)", user: "whale", org: "org-0", usage: TokenUsage(input: (1 << 53) + 1, output: 1),
+                cost: (1 << 53) + 3))
+        }
+        // Retries: some ids again later, and within one batch.
+        let submissions = records + stride(from: 0, to: records.count, by: 17).map { records[$0] }
+            + [records[5], records[5]]
+        for r in submissions.prefix(40) {
+            _ = try await batched.store.record(r)
+        }
+        var batchedFlags: [Bool] = []
+        var from = 40
+        while from < submissions.count {
+            let to = min(submissions.count, from + 64)
+            batchedFlags += try await batched.store.record(Array(submissions[from..<to]))
+            from = to
+        }
+        var singleFlags: [Bool] = []
+        for r in submissions.prefix(40) { _ = try await single.store.record(r) }
+        for r in submissions.dropFirst(40) { singleFlags.append(try await single.store.record(r)) }
+        #expect(batchedFlags == singleFlags)
+        #expect(batchedFlags.filter { $0 }.count == records.count - 40)
+
+        let (d, next) = (Self.day, Self.day.adding(days: 1))
+        var scopes: [UsageScope] = [.all, .user("whale"), .user(""), .org("")]
+        scopes += (0..<7).map { .user("user:\($0)") } + (0..<3).map { .org("org-\($0)") }
+        for scope in scopes {
+            let expected = try await single.store.days(scope, from: d, to: next)
+            #expect(try await batched.store.days(scope, from: d, to: next) == expected, "\(scope)")
+        }
+        let all = try await batched.store.days(.all, from: d, to: next)
+        let byDay = Dictionary(grouping: records) { UTCDate(unixMillis: $0.occurredAtMillis) }
+        #expect(all == byDay.mapValues(Self.expected))
+        #expect(all[d]?.byModel["gpt-4o-mini"]?.usage.input ?? 0 > 3 << 53, "the big figures were added exactly")
+        for level in [SpenderLevel.user, .org] {
+            let a = try await batched.store.topSpenders(level, from: d, to: next, limit: 5)
+            let b = try await single.store.topSpenders(level, from: d, to: next, limit: 5)
+            #expect(a.map(\.id) == b.map(\.id) && a.map(\.totals) == b.map(\.totals), "\(level)")
+        }
+        if backend == .redis {
+            // The same hash fields, created under the same rules (zero figures left out, requests always there).
+            for key in ["day:2026-03-10:all", "day:2026-03-10:user:user:1", "day:2026-03-11:org:org-2",
+                        "day:2026-03-10:user:whale"] {
+                let a = try await batched.clients[0].send(["HGETALL", batched.prefix + key]).array ?? []
+                let b = try await single.clients[0].send(["HGETALL", single.prefix + key]).array ?? []
+                #expect(Self.pairs(a) == Self.pairs(b) && !a.isEmpty, "\(key)")
+                let ttl = try await batched.clients[0].send(["TTL", batched.prefix + key]).integer ?? 0
+                #expect((400 * 86_400 - 5)...(400 * 86_400) ~= ttl, "\(key)")
+            }
+            let spendA = try await batched.clients[0].send(["ZRANGE", batched.prefix + "spend:2026-03-10:user", "0", "-1"])
+            let spendB = try await single.clients[0].send(["ZRANGE", single.prefix + "spend:2026-03-10:user", "0", "-1"])
+            #expect(Set((spendA.array ?? []).compactMap(\.string)) == Set((spendB.array ?? []).compactMap(\.string)))
+        }
+    }
+
+    /// An HGETALL reply as a dictionary.
+    static func pairs(_ flat: [RedisValue]) -> [String: String] {
+        var out: [String: String] = [:]
+        var i = 0
+        while i + 1 < flat.count {
+            out[flat[i].string ?? ""] = flat[i + 1].string ?? ""
+            i += 2
+        }
+        return out
+    }
 }

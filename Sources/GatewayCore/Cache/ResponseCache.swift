@@ -155,10 +155,16 @@ public final class ResponseCache: Sendable {
 
     /// Joins the flight for `key`, or starts one and leads it.
     private func join(_ key: CacheKey) async -> Joined {
-        let waiterID = flights.withLock { f -> UInt64 in
+        // The common case, no flight for the key, leads at once: no continuation, no cancellation handler.
+        let started = flights.withLock { f -> (lead: Bool, id: UInt64) in
             f.nextID += 1
-            return f.nextID
+            guard f.byKey[key] == nil else { return (false, f.nextID) }
+            if Task.isCancelled { return (false, f.nextID) }
+            f.byKey[key] = FlightState(id: f.nextID)
+            return (true, f.nextID)
         }
+        if started.lead { return .lead(started.id) }
+        let waiterID = started.id
         let maxWaiters = settings.maxWaitersPerKey
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Joined, Never>) in

@@ -160,7 +160,54 @@ public struct CompletionService: Sendable {
         try await admit(request, routing.current)
     }
 
+    /// The synchronous half of `admit`: validation and the default model, without the rate-limit check. The response
+    /// cache computes its key from this answer, so its lookup can run while `checkLimit` is in flight.
+    public func prepare(_ request: CompletionRequest) throws(CompletionFailure) -> CompletionRequest {
+        try prepare(request, routing.current)
+    }
+
+    /// The other half of `admit`: the rate-limit check of a request `prepare` answered.
+    public func checkLimit(_ request: CompletionRequest) async throws(CompletionFailure) {
+        guard let limiter else { return }
+        do {
+            try Self.enforce(
+                try await limiter.check(
+                    endpoint: request.endpoint, userID: request.userID, orgID: request.orgID, cost: 1, peek: false),
+                request)
+        } catch let error as GatewayError {
+            throw CompletionFailure(error)
+        } catch {
+            throw CompletionFailure(GatewayError(.internalError, "rate limit check failed", cause: error))
+        }
+    }
+
+    /// `checkLimit` answered without suspending: true when it ran (and allowed), false when the limiter's store is
+    /// not synchronous and `checkLimit` must be awaited instead. Memory limits answer here, so a cache hit on the
+    /// embedded store need not wait on anything.
+    public func checkLimitNow(_ request: CompletionRequest) throws(CompletionFailure) -> Bool {
+        guard let limiter else { return true }
+        do {
+            guard let decision = try limiter.checkNow(
+                endpoint: request.endpoint, userID: request.userID, orgID: request.orgID, cost: 1, peek: false)
+            else { return false }
+            try Self.enforce(decision, request)
+            return true
+        } catch let error as GatewayError {
+            throw CompletionFailure(error)
+        } catch {
+            throw CompletionFailure(GatewayError(.internalError, "rate limit check failed", cause: error))
+        }
+    }
+
     private func admit(_ request: CompletionRequest, _ routing: CompletionRouting) async throws(CompletionFailure)
+        -> CompletionRequest
+    {
+        let request = try prepare(request, routing)
+        try await checkLimit(request)
+        return request
+    }
+
+    private func prepare(_ request: CompletionRequest, _ routing: CompletionRouting) throws(CompletionFailure)
         -> CompletionRequest
     {
         var request = request
@@ -172,22 +219,16 @@ public struct CompletionService: Sendable {
             throw CompletionFailure(
                 GatewayError(.invalidArgument, "at least one message is required", reason: "missing_messages"))
         }
-        guard let limiter else { return request }
-        do {
-            let decision = try await limiter.check(
-                endpoint: request.endpoint, userID: request.userID, orgID: request.orgID, cost: 1, peek: false)
-            if !decision.allowed {
-                let level = decision.deniedBy.map { "\($0.rawValue) " } ?? ""
-                throw GatewayError(
-                    .resourceExhausted, "\(level)rate limit exceeded for \(request.endpoint.rawValue)",
-                    reason: "rate_limited", retryAfterMillis: decision.governing?.evaluation.retryAfterMillis)
-            }
-        } catch let error as GatewayError {
-            throw CompletionFailure(error)
-        } catch {
-            throw CompletionFailure(GatewayError(.internalError, "rate limit check failed", cause: error))
-        }
         return request
+    }
+
+    /// A denial as the error the caller sees.
+    private static func enforce(_ decision: RateLimiter.Decision, _ request: CompletionRequest) throws(GatewayError) {
+        guard !decision.allowed else { return }
+        let level = decision.deniedBy.map { "\($0.rawValue) " } ?? ""
+        throw GatewayError(
+            .resourceExhausted, "\(level)rate limit exceeded for \(request.endpoint.rawValue)",
+            reason: "rate_limited", retryAfterMillis: decision.governing?.evaluation.retryAfterMillis)
     }
 
     fileprivate func millis(since start: UInt64) -> UInt64 {

@@ -17,6 +17,14 @@ import Synchronization
 ///   when it is flushed, so it still counts once.
 /// - Reads pass through to the inner store: pending records appear in reports once they are flushed.
 ///
+/// Write-behind (when `writeBehind` is on): `recordBehind` queues a record whose answer does not depend on the write
+/// (a cache hit, which costs nothing) and returns at once; `flushBehind()`, run every few tens of milliseconds by the
+/// server's flusher and once more at shutdown, writes the queue in batches (`UsageStore.record(_: [UsageRecord])`,
+/// one script call per batch on Redis) and runs each newly recorded record's observer then, so duplicates are never
+/// observed. The queue holds at most `capacity` records; past that `recordBehind` declines and the caller records
+/// synchronously, so a burst costs time, never records. A queued record is lost only if the process dies before a
+/// flush. While the inner store is unreachable, a flush moves the queue into the outage buffer instead.
+///
 /// One flush runs at a time (later calls return at once), so no record is written twice by this store. A flush
 /// first tries the oldest record alone, then writes batches of up to `flushBatch` records concurrently, which the
 /// Redis connection pipelines: draining must outpace the traffic that keeps arriving. Within a batch the inner
@@ -36,7 +44,14 @@ public final class BufferedUsageStore: UsageStore {
         public var rejected: UInt64
         /// Records the inner store refused with an error other than unavailable: lost.
         public var dropped: UInt64
+        /// Records queued by `recordBehind` now, waiting for `flushBehind()`.
+        public var behind: Int = 0
+        /// Records ever written by `flushBehind()` (new or duplicate), not counting those it moved to the buffer.
+        public var writtenBehind: UInt64 = 0
     }
+
+    /// Runs after a written-behind record was newly recorded (not for a duplicate).
+    public typealias Observer = @Sendable (UsageRecord) async -> Void
 
     private struct State {
         /// The queue: `records[head...]` are pending, oldest first. The array is compacted when half of it is dead.
@@ -48,8 +63,26 @@ public final class BufferedUsageStore: UsageStore {
         var flushed: UInt64 = 0
         var rejected: UInt64 = 0
         var dropped: UInt64 = 0
+        /// The write-behind queue, oldest first, with its request ids.
+        var behind: [(record: UsageRecord, observer: Observer)] = []
+        var behindIDs: Set<String> = []
+        var flushingBehind = false
+        var writtenBehind: UInt64 = 0
 
         var pending: Int { records.count - head }
+
+        /// Appends to the outage buffer; false when it is full (counted as rejected) or holds the id already.
+        mutating func buffer(_ record: UsageRecord, capacity: Int) -> BufferOutcome {
+            guard !pendingIDs.contains(record.requestID) else { return .duplicate }
+            guard pending < capacity else {
+                rejected += 1
+                return .full
+            }
+            records.append(record)
+            pendingIDs.insert(record.requestID)
+            buffered += 1
+            return .buffered
+        }
     }
 
     /// How one record's flush went.
@@ -62,22 +95,27 @@ public final class BufferedUsageStore: UsageStore {
     private let inner: any UsageStore
     public let capacity: Int
     public let flushBatch: Int
+    /// Whether `recordBehind` queues records (`usage.write_behind_ms` > 0); when off it always declines.
+    public let writeBehind: Bool
     private let state = Mutex(State())
 
     /// - Parameters:
-    ///   - capacity: the most records kept pending; 100,000 by default (a few tens of MB).
-    ///   - flushBatch: the most records a flush writes concurrently.
-    public init(inner: any UsageStore, capacity: Int = 100_000, flushBatch: Int = 256) {
+    ///   - capacity: the most records kept pending, and separately the most queued for write-behind; 100,000 by
+    ///     default (a few tens of MB each).
+    ///   - flushBatch: the most records a flush writes concurrently, or in one batch.
+    ///   - writeBehind: whether `recordBehind` queues records.
+    public init(inner: any UsageStore, capacity: Int = 100_000, flushBatch: Int = 256, writeBehind: Bool = false) {
         precondition(capacity > 0 && flushBatch > 0)
         self.inner = inner
         self.capacity = capacity
         self.flushBatch = flushBatch
+        self.writeBehind = writeBehind
     }
 
     public var counters: Counters {
         state.withLock { s in
             Counters(pending: s.pending, buffered: s.buffered, flushed: s.flushed, rejected: s.rejected,
-                     dropped: s.dropped)
+                     dropped: s.dropped, behind: s.behind.count, writtenBehind: s.writtenBehind)
         }
     }
 
@@ -89,17 +127,7 @@ public final class BufferedUsageStore: UsageStore {
                 // Buffered below.
             }
         }
-        switch state.withLock({ s -> BufferOutcome in
-            guard !s.pendingIDs.contains(record.requestID) else { return .duplicate }
-            guard s.pending < capacity else {
-                s.rejected += 1
-                return .full
-            }
-            s.records.append(record)
-            s.pendingIDs.insert(record.requestID)
-            s.buffered += 1
-            return .buffered
-        }) {
+        switch state.withLock({ $0.buffer(record, capacity: capacity) }) {
         case .buffered: return true
         case .duplicate: return false
         case .full:
@@ -109,8 +137,80 @@ public final class BufferedUsageStore: UsageStore {
         }
     }
 
-    private enum BufferOutcome {
+    fileprivate enum BufferOutcome {
         case buffered, duplicate, full
+    }
+
+    /// Queues `record` to be written by the next `flushBehind()`, without waiting for the store; `onRecorded` runs
+    /// then if the store records it as new. Returns false, queuing nothing, when write-behind is off or the queue
+    /// holds `capacity` records: the caller must then `record` it itself. A request id already queued is a duplicate,
+    /// accepted and dropped, as the store would.
+    public func recordBehind(_ record: UsageRecord, onRecorded: @escaping Observer) -> Bool {
+        guard writeBehind else { return false }
+        return state.withLock { s in
+            guard s.behind.count < capacity else { return false }
+            if s.behindIDs.insert(record.requestID).inserted { s.behind.append((record, onRecorded)) }
+            return true
+        }
+    }
+
+    /// Writes what `recordBehind` queued, oldest first, in batches of up to `flushBatch` records (one
+    /// `record(_: [UsageRecord])` call each), then runs the observers of the records that were new. While the
+    /// inner store is unreachable (records pending in the outage buffer, or a batch failing with unavailable), the
+    /// records move into the outage buffer instead, as `record` would have buffered them, and are observed then.
+    /// Returns how many records the inner store took (new or duplicate). Returns 0 at once when another
+    /// `flushBehind()` is running.
+    @discardableResult
+    public func flushBehind() async -> Int {
+        let queued = state.withLock { s -> [(record: UsageRecord, observer: Observer)]? in
+            guard !s.flushingBehind, !s.behind.isEmpty else { return nil }
+            s.flushingBehind = true
+            let queued = s.behind
+            s.behind = []
+            s.behindIDs = []
+            return queued
+        }
+        guard let queued else { return 0 }
+        var written = 0
+        var from = 0
+        while from < queued.count {
+            let batch = queued[from..<min(queued.count, from + flushBatch)]
+            from = batch.endIndex
+            // A dead store is not sent the batch: it joins the records already waiting for it, behind them.
+            if state.withLock({ $0.pending > 0 }) {
+                await moveToBuffer(batch)
+                continue
+            }
+            do {
+                let recorded = try await inner.record(batch.map(\.record))
+                written += batch.count
+                state.withLock { $0.writtenBehind += UInt64(batch.count) }
+                for (entry, new) in zip(batch, recorded) where new { await entry.observer(entry.record) }
+            } catch let error as GatewayError where Self.isOutage(error) || error.code == .cancelled {
+                await moveToBuffer(batch)
+            } catch {
+                // Not an outage: one record may be at fault. Alone, each is stored, buffered or dropped on its own.
+                for entry in batch {
+                    do {
+                        let new = try await inner.record(entry.record)
+                        written += 1
+                        state.withLock { $0.writtenBehind += 1 }
+                        if new { await entry.observer(entry.record) }
+                    } catch let error as GatewayError where Self.isOutage(error) || error.code == .cancelled {
+                        await moveToBuffer([entry][...])
+                    } catch {
+                        state.withLock { $0.dropped += 1 }
+                    }
+                }
+            }
+        }
+        state.withLock { $0.flushingBehind = false }
+        return written
+    }
+
+    private func moveToBuffer(_ batch: ArraySlice<(record: UsageRecord, observer: Observer)>) async {
+        let outcomes = state.withLock { s in batch.map { s.buffer($0.record, capacity: capacity) } }
+        for (entry, outcome) in zip(batch, outcomes) where outcome == .buffered { await entry.observer(entry.record) }
     }
 
     /// Writes pending records to the inner store, oldest first, until none is left or the inner store is still

@@ -6,6 +6,8 @@
 public struct UsageTracker: Sendable {
     public let store: any UsageStore
     public let prices: PriceBook
+    /// `store` when it writes records behind, found once here rather than by a cast per record.
+    private let writeBehind: BufferedUsageStore?
     private let clock: any GatewayClock
     private let onUnpriced: @Sendable (String) -> Void
     private let onRecorded: @Sendable (UsageRecord) async -> Void
@@ -22,6 +24,7 @@ public struct UsageTracker: Sendable {
         self.clock = clock
         self.onUnpriced = onUnpriced
         self.onRecorded = onRecorded
+        writeBehind = (store as? BufferedUsageStore).flatMap { $0.writeBehind ? $0 : nil }
     }
 
     /// What one usage report consists of, before pricing.
@@ -65,6 +68,26 @@ public struct UsageTracker: Sendable {
 
     /// Prices and records `entry`; `duplicate` is true when its request id was already recorded (nothing changed).
     public func track(_ entry: Entry) async throws -> (record: UsageRecord, duplicate: Bool) {
+        let record = try priced(entry)
+        let recorded = try await store.record(record)
+        if recorded { await onRecorded(record) }
+        return (record, !recorded)
+    }
+
+    /// Prices and records `entry` without waiting for the store when it writes records behind (Redis with
+    /// `usage.write_behind_ms` > 0): the record is queued, written within that interval, and `onRecorded` runs then,
+    /// if it was new. Otherwise (the memory store, write-behind off, its queue full) this is `track`. For records
+    /// whose answer does not depend on the write: a cache hit, which costs nothing and so cannot move a budget.
+    public func trackBehind(_ entry: Entry) async throws -> UsageRecord {
+        guard let writeBehind else { return try await track(entry).record }
+        let record = try priced(entry)
+        if writeBehind.recordBehind(record, onRecorded: onRecorded) { return record }
+        let recorded = try await store.record(record)
+        if recorded { await onRecorded(record) }
+        return record
+    }
+
+    private func priced(_ entry: Entry) throws -> UsageRecord {
         guard !entry.requestID.isEmpty else {
             throw GatewayError(.invalidArgument, "request_id is required: it makes a report idempotent",
                                reason: "missing_request_id")
@@ -74,8 +97,6 @@ public struct UsageTracker: Sendable {
         }
         let record = price(entry)
         if record.unpriced { onUnpriced(record.model) }
-        let recorded = try await store.record(record)
-        if recorded { await onRecorded(record) }
-        return (record, !recorded)
+        return record
     }
 }

@@ -314,7 +314,14 @@ final class ConnectionHandler: ChannelInboundHandler {
     fileprivate func finish(_ callID: UInt64, _ frame: ByteBuffer) {
         guard let call = calls.removeValue(forKey: callID) else { return }
         call.deadlineTimer?.cancel()
-        writeBytes(frame)
+        if calls.isEmpty, let context, state != .closed {
+            // The last answer outstanding goes out at once: no other answer is coming to share its flush, and
+            // waiting for the end of the loop's tick (a Redis reply's read, a task's completion) only delays it.
+            context.write(wrapOutboundOut(frame), promise: nil)
+            flusher.flushNow(context)
+        } else {
+            writeBytes(frame)
+        }
         closeIfDrained()
     }
 

@@ -34,6 +34,12 @@ public final class BatchedFlusher {
         }
     }
 
+    /// Flushes what is written now, for a write that should not wait for the batch; a flush already scheduled then
+    /// finds nothing to do.
+    public func flushNow(_ context: ChannelHandlerContext) {
+        flush(context)
+    }
+
     private func flush(_ context: ChannelHandlerContext) {
         unflushed = 0
         context.flush()

@@ -95,10 +95,6 @@ public final class BufferedUsageStore: UsageStore {
     private let inner: any UsageStore
     public let capacity: Int
     public let flushBatch: Int
-    /// The most write-behind records one batch carries. Small on purpose: Redis runs a batch's script without
-    /// serving anyone else, so a large one holds up every limit check and cache lookup queued behind it; batches
-    /// are sent one after the other, so other commands run between them.
-    public let behindBatch: Int
     /// Whether `recordBehind` queues records (`usage.write_behind_ms` > 0); when off it always declines.
     public let writeBehind: Bool
     private let state = Mutex(State())
@@ -107,15 +103,12 @@ public final class BufferedUsageStore: UsageStore {
     ///   - capacity: the most records kept pending, and separately the most queued for write-behind; 100,000 by
     ///     default (a few tens of MB each).
     ///   - flushBatch: the most records a flush writes concurrently, or in one batch.
-    ///   - behindBatch: the most write-behind records one batch carries.
     ///   - writeBehind: whether `recordBehind` queues records.
-    public init(inner: any UsageStore, capacity: Int = 100_000, flushBatch: Int = 256, behindBatch: Int = 32,
-                writeBehind: Bool = false) {
-        precondition(capacity > 0 && flushBatch > 0 && behindBatch > 0)
+    public init(inner: any UsageStore, capacity: Int = 100_000, flushBatch: Int = 256, writeBehind: Bool = false) {
+        precondition(capacity > 0 && flushBatch > 0)
         self.inner = inner
         self.capacity = capacity
         self.flushBatch = flushBatch
-        self.behindBatch = behindBatch
         self.writeBehind = writeBehind
     }
 
@@ -181,7 +174,7 @@ public final class BufferedUsageStore: UsageStore {
         var written = 0
         var from = 0
         while from < queued.count {
-            let batch = queued[from..<min(queued.count, from + behindBatch)]
+            let batch = queued[from..<min(queued.count, from + flushBatch)]
             from = batch.endIndex
             // A dead store is not sent the batch: it joins the records already waiting for it, behind them.
             if state.withLock({ $0.pending > 0 }) {

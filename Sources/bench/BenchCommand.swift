@@ -115,9 +115,9 @@ struct BenchCommand: AsyncParsableCommand {
             for n in levels {
                 // Each measurement follows a short warm-up of the same load.
                 func measure<D: LoadDialect>(_ target: Target, _ dialect: D) async throws -> Stats {
-                    _ = try await PipelinedLoad.run(target: target, dialect: dialect, inFlight: n, duration: warmUp)
-                    return Stats(try await PipelinedLoad.run(target: target, dialect: dialect, inFlight: n,
-                                                             duration: duration), duration)
+                    Stats(try await PipelinedLoad.measure(
+                        target: target, inFlight: n, warmUp: warmUp, duration: duration) { _ in dialect }.latencies,
+                        duration)
                 }
                 let echo = try await measure(echoTarget, echoDialect)
                 let rpc = try await measure(rpcTarget, healthDialect)
@@ -156,10 +156,9 @@ struct BenchCommand: AsyncParsableCommand {
                                          environment: environment)
             defer { limits.stop() }
             for n in levels {
-                _ = try await PipelinedLoad.run(target: .unix(limits.socket), dialect: checkDialect, inFlight: n,
-                                                duration: warmUp)
-                let stats = Stats(try await PipelinedLoad.run(target: .unix(limits.socket), dialect: checkDialect,
-                                                              inFlight: n, duration: duration), duration)
+                let stats = Stats(try await PipelinedLoad.measure(
+                    target: .unix(limits.socket), inFlight: n, warmUp: warmUp, duration: duration
+                ) { _ in checkDialect }.latencies, duration)
                 let echo = rows.first { $0.transport == "unix" && $0.inFlight == n }?.echo
                 let row = StoreRow(rpc: "checklimit", store: store, inFlight: n, stats: stats, echo: echo)
                 print(row.line)

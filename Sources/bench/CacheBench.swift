@@ -44,14 +44,10 @@ struct CacheBench {
             if store == "redis" { entryBytes = try redis.cacheEntryBytes() }
             var calls = 0
             for n in levels {
-                calls += try await PipelinedLoad.run(
-                    target: .unix(server.socket), dialect: CacheHitDialect.make(token: AigwProcess.token, run: "w\(store)\(n)"),
-                    inFlight: n, duration: warmUp
-                ).count
-                let latencies = try await PipelinedLoad.run(
-                    target: .unix(server.socket), dialect: CacheHitDialect.make(token: AigwProcess.token, run: "m\(store)\(n)"),
-                    inFlight: n, duration: duration)
-                calls += latencies.count
+                let (warmUpCalls, latencies) = try await PipelinedLoad.measure(
+                    target: .unix(server.socket), inFlight: n, warmUp: warmUp, duration: duration
+                ) { CacheHitDialect.make(token: AigwProcess.token, run: "\($0)\(store)\(n)") }
+                calls += warmUpCalls + latencies.count
                 let row = StoreRow(rpc: "cachehit", store: store, inFlight: n, stats: Stats(latencies, duration),
                                    echo: echo[n])
                 print(row.line)

@@ -58,9 +58,9 @@ extension EchoServer {
         var echo: [Int: Stats] = [:]
         for n in levels {
             let dialect = EchoDialect(frame: envelope)
-            _ = try await PipelinedLoad.run(target: .unix(socket), dialect: dialect, inFlight: n, duration: warmUp)
-            echo[n] = Stats(try await PipelinedLoad.run(target: .unix(socket), dialect: dialect, inFlight: n,
-                                                        duration: duration), duration)
+            echo[n] = Stats(try await PipelinedLoad.measure(
+                target: .unix(socket), inFlight: n, warmUp: warmUp, duration: duration) { _ in dialect }.latencies,
+                duration)
         }
         try await echoUnix.close()
         try await echoTCP.close()

@@ -52,10 +52,9 @@ struct MetricsBench {
             defer { server.stop() }
             for n in levels {
                 for (rpc, dialect) in [("checklimit", checkDialect), ("health", healthDialect)] {
-                    _ = try await PipelinedLoad.run(target: .unix(server.socket), dialect: dialect, inFlight: n,
-                                                    duration: warmUp)
-                    let stats = Stats(try await PipelinedLoad.run(target: .unix(server.socket), dialect: dialect,
-                                                                  inFlight: n, duration: duration), duration)
+                    let stats = Stats(try await PipelinedLoad.measure(
+                        target: .unix(server.socket), inFlight: n, warmUp: warmUp, duration: duration
+                    ) { _ in dialect }.latencies, duration)
                     let row = Row(rpc: rpc, metrics: metrics, inFlight: n, stats: stats)
                     print(row.line)
                     rows.append(row)

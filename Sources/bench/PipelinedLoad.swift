@@ -154,6 +154,17 @@ enum PipelinedLoad {
         }
     }
 
+    /// A warm-up run of `warmUp`, then the measured run of `duration`, at `inFlight`. `dialect` makes each run's
+    /// dialect from its phase ("w" for the warm-up, "m" for the measurement), so suites whose requests must be
+    /// fresh in each run (unique request ids) get fresh ones. Answers the warm-up's call count and the measured
+    /// latencies.
+    static func measure<Dialect: LoadDialect>(
+        target: Target, inFlight: Int, warmUp: Duration, duration: Duration, dialect: (String) -> Dialect
+    ) async throws -> (warmUpCalls: Int, latencies: [UInt64]) {
+        let warm = try await run(target: target, dialect: dialect("w"), inFlight: inFlight, duration: warmUp)
+        return (warm.count, try await run(target: target, dialect: dialect("m"), inFlight: inFlight, duration: duration))
+    }
+
     static func run<Dialect: LoadDialect>(target: Target, dialect: Dialect, inFlight: Int, duration: Duration)
         async throws -> [UInt64]
     {

@@ -34,14 +34,10 @@ struct UsageBench {
             var calls = 0
             for n in levels {
                 // Warm-up and measurement each get fresh ids: a repeated id would be a cheap duplicate.
-                calls += try await PipelinedLoad.run(
-                    target: .unix(server.socket), dialect: TrackUsageDialect.make(token: AigwProcess.token, run: "w\(store)\(n)"),
-                    inFlight: n, duration: warmUp
-                ).count
-                let latencies = try await PipelinedLoad.run(
-                    target: .unix(server.socket), dialect: TrackUsageDialect.make(token: AigwProcess.token, run: "m\(store)\(n)"),
-                    inFlight: n, duration: duration)
-                calls += latencies.count
+                let (warmUpCalls, latencies) = try await PipelinedLoad.measure(
+                    target: .unix(server.socket), inFlight: n, warmUp: warmUp, duration: duration
+                ) { TrackUsageDialect.make(token: AigwProcess.token, run: "\($0)\(store)\(n)") }
+                calls += warmUpCalls + latencies.count
                 let row = StoreRow(rpc: "trackusage", store: store, inFlight: n, stats: Stats(latencies, duration), echo: echo[n])
                 print(row.line)
                 rows.append(row)

@@ -174,10 +174,8 @@ public struct CompletionService: Sendable {
                 try await limiter.check(
                     endpoint: request.endpoint, userID: request.userID, orgID: request.orgID, cost: 1, peek: false),
                 request)
-        } catch let error as GatewayError {
-            throw CompletionFailure(error)
         } catch {
-            throw CompletionFailure(GatewayError(.internalError, "rate limit check failed", cause: error))
+            throw Self.limitFailure(error)
         }
     }
 
@@ -192,11 +190,15 @@ public struct CompletionService: Sendable {
             else { return false }
             try Self.enforce(decision, request)
             return true
-        } catch let error as GatewayError {
-            throw CompletionFailure(error)
         } catch {
-            throw CompletionFailure(GatewayError(.internalError, "rate limit check failed", cause: error))
+            throw Self.limitFailure(error)
         }
+    }
+
+    /// A limit check's error as the caller sees it: a gateway error (a denial, an unreachable fail-closed store)
+    /// as it is, anything else as an internal error.
+    private static func limitFailure(_ error: any Error) -> CompletionFailure {
+        CompletionFailure(error as? GatewayError ?? GatewayError(.internalError, "rate limit check failed", cause: error))
     }
 
     private func admit(_ request: CompletionRequest, _ routing: CompletionRouting) async throws(CompletionFailure)
